@@ -1,0 +1,137 @@
+package api
+
+import (
+	"context"
+	"strings"
+	"unicode"
+
+	"github.com/hitd/hitd"
+)
+
+// Operation is one row of the operation table.
+type Operation struct {
+	Name string // as in X-Amz-Target, e.g. "CreateHITWithHITType"
+	Path string // kebab-case for /v1/<Path>, e.g. "create-hit-with-hit-type"
+	// invoke decodes the request body into the operation's input type and
+	// calls the Service. It is nil for operations of the 2017-01-17 model
+	// that hitd does not implement yet.
+	invoke func(ctx context.Context, svc *hitd.Service, c hitd.Caller, body []byte) (any, error)
+}
+
+// Implemented reports whether hitd implements the operation.
+func (o *Operation) Implemented() bool { return o.invoke != nil }
+
+// Invoke decodes body (JSON; timestamps as epoch seconds or ISO-8601) into
+// the operation's input and runs it as caller c.
+func (o *Operation) Invoke(ctx context.Context, svc *hitd.Service, c hitd.Caller, body []byte) (any, error) {
+	if o.invoke == nil {
+		return nil, hitd.Errorf(hitd.ErrNotImplemented, "The operation %s is not implemented by this hitd server yet.", o.Name)
+	}
+	return o.invoke(ctx, svc, c, body)
+}
+
+// op makes a table row from a Service method.
+func op[In, Out any](name string, method func(*hitd.Service, context.Context, hitd.Caller, *In) (*Out, error)) Operation {
+	return Operation{
+		Name: name,
+		Path: Kebab(name),
+		invoke: func(ctx context.Context, svc *hitd.Service, c hitd.Caller, body []byte) (any, error) {
+			in := new(In)
+			if err := DecodeInput(body, in); err != nil {
+				return nil, err
+			}
+			return method(svc, ctx, c, in)
+		},
+	}
+}
+
+// notYet makes a row for an operation of the model that hitd does not
+// implement yet: it answers with a clear RequestError.
+func notYet(name string) Operation { return Operation{Name: name, Path: Kebab(name)} }
+
+// Table is the operation table: every operation of the MTurk Requester API
+// 2017-01-17, looked up by name or by REST path.
+type Table struct {
+	ops    []Operation
+	byName map[string]*Operation
+	byPath map[string]*Operation
+}
+
+// NewTable returns the table. Adding an operation is one row here.
+func NewTable() *Table {
+	rows := []Operation{
+		notYet("AcceptQualificationRequest"),
+		notYet("ApproveAssignment"),
+		notYet("AssociateQualificationWithWorker"),
+		notYet("CreateAdditionalAssignmentsForHIT"),
+		op("CreateHIT", (*hitd.Service).CreateHIT),
+		op("CreateHITType", (*hitd.Service).CreateHITType),
+		op("CreateHITWithHITType", (*hitd.Service).CreateHITWithHITType),
+		notYet("CreateQualificationType"),
+		notYet("CreateWorkerBlock"),
+		op("DeleteHIT", (*hitd.Service).DeleteHIT),
+		notYet("DeleteQualificationType"),
+		notYet("DeleteWorkerBlock"),
+		notYet("DisassociateQualificationFromWorker"),
+		op("GetAccountBalance", (*hitd.Service).GetAccountBalance),
+		notYet("GetAssignment"),
+		notYet("GetFileUploadURL"),
+		op("GetHIT", (*hitd.Service).GetHIT),
+		notYet("GetQualificationScore"),
+		notYet("GetQualificationType"),
+		notYet("ListAssignmentsForHIT"),
+		notYet("ListBonusPayments"),
+		op("ListHITs", (*hitd.Service).ListHITs),
+		notYet("ListHITsForQualificationType"),
+		notYet("ListQualificationRequests"),
+		notYet("ListQualificationTypes"),
+		notYet("ListReviewPolicyResultsForHIT"),
+		notYet("ListReviewableHITs"),
+		notYet("ListWorkerBlocks"),
+		notYet("ListWorkersWithQualificationType"),
+		notYet("NotifyWorkers"),
+		notYet("RejectAssignment"),
+		notYet("RejectQualificationRequest"),
+		notYet("SendBonus"),
+		notYet("SendTestEventNotification"),
+		op("UpdateExpirationForHIT", (*hitd.Service).UpdateExpirationForHIT),
+		op("UpdateHITReviewStatus", (*hitd.Service).UpdateHITReviewStatus),
+		op("UpdateHITTypeOfHIT", (*hitd.Service).UpdateHITTypeOfHIT),
+		notYet("UpdateNotificationSettings"),
+		notYet("UpdateQualificationType"),
+	}
+	t := &Table{ops: rows, byName: map[string]*Operation{}, byPath: map[string]*Operation{}}
+	for i := range t.ops {
+		o := &t.ops[i]
+		t.byName[o.Name] = o
+		t.byPath[o.Path] = o
+	}
+	return t
+}
+
+// ByName returns the operation with the given X-Amz-Target name.
+func (t *Table) ByName(name string) (*Operation, bool) { o, ok := t.byName[name]; return o, ok }
+
+// ByPath returns the operation with the given kebab-case REST path.
+func (t *Table) ByPath(path string) (*Operation, bool) { o, ok := t.byPath[path]; return o, ok }
+
+// All returns every operation, in the model's alphabetical order.
+func (t *Table) All() []Operation { return append([]Operation(nil), t.ops...) }
+
+// Kebab turns an operation name into its REST path segment:
+// CreateHITWithHITType → create-hit-with-hit-type, ListHITs → list-hits,
+// GetFileUploadURL → get-file-upload-url.
+func Kebab(name string) string {
+	r := strings.NewReplacer("HITs", "Hits", "HIT", "Hit", "URL", "Url")
+	var b strings.Builder
+	for i, c := range r.Replace(name) {
+		if unicode.IsUpper(c) {
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			c = unicode.ToLower(c)
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

@@ -1,0 +1,66 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/hitd/hitd"
+)
+
+// ReadBody reads a request body up to MaxBodyBytes.
+func ReadBody(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		return nil, hitd.Errorf(hitd.ErrInvalidParameter, "The request body could not be read.")
+	}
+	if len(b) > MaxBodyBytes {
+		return nil, hitd.Errorf(hitd.ErrOutOfRange, "The request body is larger than %d bytes.", MaxBodyBytes)
+	}
+	return b, nil
+}
+
+// Responder writes responses for one edge: its content type, its timestamp
+// format and its choice of HTTP status for errors.
+type Responder struct {
+	ContentType string
+	Times       TimeFormat
+	Status      func(WireError) int
+	Now         func() time.Time
+}
+
+// Output writes a successful operation output.
+func (rs Responder) Output(w http.ResponseWriter, r *http.Request, out any) {
+	b, err := EncodeOutput(out, rs.Times)
+	if err != nil {
+		rs.Error(w, r, err)
+		return
+	}
+	rs.write(w, r, http.StatusOK, b)
+}
+
+// Error writes err in the wire's error shape.
+func (rs Responder) Error(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *AuthError
+	if errors.As(err, &ae) {
+		b, _ := json.Marshal(ae)
+		rs.write(w, r, ae.Status, b)
+		return
+	}
+	we := ToWire(err, rs.Now())
+	if we.Fault {
+		Info(r.Context()).Err = err // logged, never shown
+	}
+	b, _ := json.Marshal(we)
+	rs.write(w, r, rs.Status(we), b)
+}
+
+func (rs Responder) write(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", rs.ContentType)
+	h.Set("x-amzn-RequestId", Info(r.Context()).ID)
+	w.WriteHeader(status)
+	w.Write(body)
+}

@@ -1,0 +1,123 @@
+// Package server assembles hitd's HTTP surface: it routes requests to the
+// protocol edges, answers health checks, and writes one structured log line
+// per request. It holds no protocol logic of its own.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hitd/hitd"
+	"github.com/hitd/hitd/api"
+	"github.com/hitd/hitd/api/awsjson"
+	"github.com/hitd/hitd/api/rest"
+)
+
+// Options configures the handler.
+type Options struct {
+	Logger *slog.Logger // nil: discard
+	// Regions limits the SigV4 regions accepted; empty accepts any region.
+	Regions []string
+}
+
+// New returns the HTTP handler for svc.
+func New(svc *hitd.Service, opts Options) http.Handler {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	table := api.NewTable()
+	auth := api.NewAuthenticator(svc, opts.Regions...)
+	jsonEdge := awsjson.New(table, svc, auth)
+	restEdge := rest.New(table, svc, auth)
+
+	mux := http.NewServeMux()
+	mux.Handle("/v1/{op}", restEdge)
+	mux.Handle("/api/v1/{op}", restEdge)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := svc.Ping(ctx); err != nil {
+			api.Info(r.Context()).Err = err
+			http.Error(w, "store unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("POST /{$}", func(w http.ResponseWriter, r *http.Request) {
+		// Every 2017-01-17 request names its operation in X-Amz-Target;
+		// the legacy query API will be told apart by its form body.
+		jsonEdge.ServeHTTP(w, r)
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("hitd: an Amazon Mechanical Turk Requester API server.\nPoint an AWS SDK's endpoint_url here (POST / with X-Amz-Target), or POST JSON to /v1/<operation>.\n"))
+	})
+	return logRequests(logger, mux)
+}
+
+// statusWriter remembers the status code written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests writes one line per request: operation, requester, status,
+// latency. It also recovers from a panic in a handler, logging it and
+// answering 500, so a bug never takes the process down or leaks a stack.
+func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &api.RequestInfo{ID: api.NewRequestID()}
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				logger.Error("panic", "request_id", info.ID, "panic", p)
+				if sw.status == 0 {
+					sw.Header().Set("Content-Type", awsjson.ContentType)
+					sw.WriteHeader(http.StatusInternalServerError)
+					sw.Write([]byte(`{"__type":"ServiceFault","Message":"The service is unable to process your request. Try again later.","TurkErrorCode":"AWS.MechanicalTurk.ServiceFault"}`))
+				}
+			}
+			attrs := []any{
+				"method", r.Method, "path", r.URL.Path, "status", sw.status,
+				"latency_ms", float64(time.Since(start).Microseconds()) / 1000, "request_id", info.ID,
+			}
+			if info.Operation != "" {
+				attrs = append(attrs, "operation", info.Operation)
+			}
+			if info.RequesterID != "" {
+				attrs = append(attrs, "requester", info.RequesterID)
+			}
+			level := slog.LevelInfo
+			if info.Err != nil {
+				attrs = append(attrs, "error", info.Err.Error())
+				level = slog.LevelError
+			}
+			logger.Log(r.Context(), level, "request", attrs...)
+		}()
+		next.ServeHTTP(sw, r.WithContext(api.WithRequestInfo(r.Context(), info)))
+	})
+}

@@ -1,0 +1,151 @@
+package hitd
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+)
+
+// CreateRequester makes a new requester with fresh credentials and the
+// configured starting balance.
+func (s *Service) CreateRequester(ctx context.Context, name string) (*Requester, error) {
+	if err := requireString("Name", name); err != nil {
+		return nil, err
+	}
+	r := &Requester{
+		ID:              s.ids.RequesterID(),
+		Name:            name,
+		AccessKeyID:     s.ids.AccessKeyID(),
+		SecretAccessKey: s.ids.SecretAccessKey(),
+		Balance:         s.cfg.StartingBalance,
+		CreationTime:    s.now(),
+	}
+	err := s.store.Write(ctx, func(tx Tx) error { return tx.InsertRequester(ctx, r) })
+	if err != nil {
+		return nil, internal("create requester", err)
+	}
+	return r, nil
+}
+
+// EnsureRootRequester makes sure the root requester exists. With both keys
+// given, the root requester gets exactly those keys (created or updated).
+// With neither, an existing root is kept, or a new one is generated; created
+// tells the caller to show the new keys once.
+func (s *Service) EnsureRootRequester(ctx context.Context, accessKeyID, secret string) (r *Requester, created bool, err error) {
+	if (accessKeyID == "") != (secret == "") {
+		return nil, false, Errorf(ErrInvalidParameter, "set both HITD_ROOT_ACCESS_KEY_ID and HITD_ROOT_SECRET_ACCESS_KEY, or neither")
+	}
+	err = s.store.Write(ctx, func(tx Tx) error {
+		root, err := tx.RootRequester(ctx)
+		switch {
+		case errors.Is(err, ErrNoRows):
+			root = nil
+		case err != nil:
+			return err
+		}
+		if accessKeyID != "" {
+			if other, err := tx.RequesterByAccessKey(ctx, accessKeyID); err == nil && (root == nil || other.ID != root.ID) {
+				return Errorf(ErrRequesterExists, "access key %s already belongs to requester %s", accessKeyID, other.ID)
+			} else if err != nil && !errors.Is(err, ErrNoRows) {
+				return err
+			}
+		}
+		if root != nil {
+			if accessKeyID != "" && (root.AccessKeyID != accessKeyID || root.SecretAccessKey != secret) {
+				root.AccessKeyID, root.SecretAccessKey = accessKeyID, secret
+				if err := tx.UpdateRequester(ctx, root); err != nil {
+					return err
+				}
+			}
+			r = root
+			return nil
+		}
+		r = &Requester{
+			ID:              s.ids.RequesterID(),
+			Name:            "root",
+			AccessKeyID:     accessKeyID,
+			SecretAccessKey: secret,
+			Balance:         s.cfg.StartingBalance,
+			Root:            true,
+			CreationTime:    s.now(),
+		}
+		if accessKeyID == "" {
+			r.AccessKeyID, r.SecretAccessKey = s.ids.AccessKeyID(), s.ids.SecretAccessKey()
+			created = true
+		}
+		return tx.InsertRequester(ctx, r)
+	})
+	if err != nil {
+		return nil, false, internal("ensure root requester", err)
+	}
+	return r, created, nil
+}
+
+// ListRequesters returns every requester.
+func (s *Service) ListRequesters(ctx context.Context) ([]*Requester, error) {
+	var out []*Requester
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ListRequesters(ctx)
+		return err
+	})
+	return out, err
+}
+
+// LookupSecret returns the secret and requester ID for an access key, for
+// signature verification. ok is false when the key is unknown.
+func (s *Service) LookupSecret(ctx context.Context, accessKeyID string) (secret, requesterID string, ok bool, err error) {
+	err = s.store.Read(ctx, func(tx Tx) error {
+		r, err := tx.RequesterByAccessKey(ctx, accessKeyID)
+		if errors.Is(err, ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		secret, requesterID, ok = r.SecretAccessKey, r.ID, true
+		return nil
+	})
+	return secret, requesterID, ok, err
+}
+
+// AuthenticateSecret checks an access key and secret pair (HTTP Basic on the
+// REST edge) in constant time and returns the requester's ID.
+func (s *Service) AuthenticateSecret(ctx context.Context, accessKeyID, secret string) (requesterID string, ok bool, err error) {
+	want, id, found, err := s.LookupSecret(ctx, accessKeyID)
+	if err != nil || !found {
+		// Compare anyway so an unknown key costs the same as a wrong secret.
+		subtle.ConstantTimeCompare([]byte(secret), []byte(secret))
+		return "", false, err
+	}
+	if subtle.ConstantTimeCompare([]byte(want), []byte(secret)) != 1 {
+		return "", false, nil
+	}
+	return id, true, nil
+}
+
+// GetAccountBalanceInput is the (empty) input of GetAccountBalance.
+type GetAccountBalanceInput struct{}
+
+// GetAccountBalanceOutput reports the caller's balance.
+type GetAccountBalanceOutput struct {
+	AvailableBalance string `json:"AvailableBalance"`
+	OnHoldBalance    string `json:"OnHoldBalance,omitempty"`
+}
+
+// GetAccountBalance returns the caller's available balance.
+func (s *Service) GetAccountBalance(ctx context.Context, c Caller, _ *GetAccountBalanceInput) (*GetAccountBalanceOutput, error) {
+	var out GetAccountBalanceOutput
+	err := s.store.Read(ctx, func(tx Tx) error {
+		r, err := tx.RequesterByID(ctx, c.RequesterID)
+		if err != nil {
+			return notFound(err, ErrNotAuthorized, "The requester for these credentials no longer exists.")
+		}
+		out.AvailableBalance = r.Balance.String()
+		return nil
+	})
+	if err != nil {
+		return nil, internal("GetAccountBalance", err)
+	}
+	return &out, nil
+}

@@ -1,0 +1,296 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/hitd/hitd"
+)
+
+// txn implements hitd.Tx on one *sql.Tx.
+type txn struct{ tx *sql.Tx }
+
+func ms(t time.Time) int64     { return t.UnixMilli() }
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
+func isUnique(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") ||
+		strings.Contains(err.Error(), "PRIMARY KEY constraint failed"))
+}
+
+func noRows(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return hitd.ErrNoRows
+	}
+	return err
+}
+
+// jsonText encodes v as JSON text for a column; nil pointers become NULL.
+func jsonText(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	if string(b) == "null" {
+		return nil, nil
+	}
+	return string(b), nil
+}
+
+const requesterCols = `id, name, access_key_id, secret_access_key, balance_cents, is_root, created_at`
+
+func scanRequester(row interface{ Scan(...any) error }) (*hitd.Requester, error) {
+	var r hitd.Requester
+	var root, created int64
+	if err := row.Scan(&r.ID, &r.Name, &r.AccessKeyID, &r.SecretAccessKey, &r.Balance, &root, &created); err != nil {
+		return nil, noRows(err)
+	}
+	r.Root, r.CreationTime = root == 1, fromMS(created)
+	return &r, nil
+}
+
+func (t *txn) InsertRequester(ctx context.Context, r *hitd.Requester) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO requesters (`+requesterCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Name, r.AccessKeyID, r.SecretAccessKey, int64(r.Balance), boolInt(r.Root), ms(r.CreationTime))
+	if isUnique(err) {
+		return hitd.ErrDuplicate
+	}
+	return err
+}
+
+func (t *txn) UpdateRequester(ctx context.Context, r *hitd.Requester) error {
+	res, err := t.tx.ExecContext(ctx, `UPDATE requesters SET name = ?, access_key_id = ?, secret_access_key = ?, balance_cents = ?, is_root = ? WHERE id = ?`,
+		r.Name, r.AccessKeyID, r.SecretAccessKey, int64(r.Balance), boolInt(r.Root), r.ID)
+	if isUnique(err) {
+		return hitd.ErrDuplicate
+	}
+	return affectedOne(res, err)
+}
+
+func affectedOne(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return hitd.ErrNoRows
+	}
+	return nil
+}
+
+func (t *txn) RequesterByID(ctx context.Context, id string) (*hitd.Requester, error) {
+	return scanRequester(t.tx.QueryRowContext(ctx, `SELECT `+requesterCols+` FROM requesters WHERE id = ?`, id))
+}
+
+func (t *txn) RequesterByAccessKey(ctx context.Context, key string) (*hitd.Requester, error) {
+	return scanRequester(t.tx.QueryRowContext(ctx, `SELECT `+requesterCols+` FROM requesters WHERE access_key_id = ?`, key))
+}
+
+func (t *txn) RootRequester(ctx context.Context) (*hitd.Requester, error) {
+	return scanRequester(t.tx.QueryRowContext(ctx, `SELECT `+requesterCols+` FROM requesters WHERE is_root = 1`))
+}
+
+func (t *txn) ListRequesters(ctx context.Context) ([]*hitd.Requester, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+requesterCols+` FROM requesters ORDER BY created_at, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*hitd.Requester
+	for rows.Next() {
+		r, err := scanRequester(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+const hitTypeCols = `id, requester_id, title, description, keywords, reward_cents, assignment_duration, auto_approval_delay, qualification_requirements, created_at`
+
+func (t *txn) InsertHITType(ctx context.Context, ht *hitd.HITType) (bool, error) {
+	quals, err := json.Marshal(ht.QualificationRequirements)
+	if err != nil {
+		return false, err
+	}
+	if ht.QualificationRequirements == nil {
+		quals = []byte("[]")
+	}
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO hit_types (`+hitTypeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		ht.ID, ht.RequesterID, ht.Title, ht.Description, ht.Keywords, int64(ht.Reward),
+		ht.AssignmentDurationInSeconds, ht.AutoApprovalDelayInSeconds, string(quals), ms(ht.CreationTime))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+func (t *txn) HITType(ctx context.Context, id string) (*hitd.HITType, error) {
+	var ht hitd.HITType
+	var quals string
+	var created int64
+	err := t.tx.QueryRowContext(ctx, `SELECT `+hitTypeCols+` FROM hit_types WHERE id = ?`, id).Scan(
+		&ht.ID, &ht.RequesterID, &ht.Title, &ht.Description, &ht.Keywords, &ht.Reward,
+		&ht.AssignmentDurationInSeconds, &ht.AutoApprovalDelayInSeconds, &quals, &created)
+	if err != nil {
+		return nil, noRows(err)
+	}
+	if err := json.Unmarshal([]byte(quals), &ht.QualificationRequirements); err != nil {
+		return nil, err
+	}
+	if len(ht.QualificationRequirements) == 0 {
+		ht.QualificationRequirements = nil
+	}
+	ht.CreationTime = fromMS(created)
+	return &ht, nil
+}
+
+const hitCols = `seq, id, hit_type_id, requester_id, question, layout_id, layout_parameters, max_assignments, lifetime,
+	created_at, expires_at, annotation, unique_request_token, assignment_review_policy, hit_review_policy,
+	review_status, reviewing, disposed, pending, submitted, completed`
+
+func (t *txn) InsertHIT(ctx context.Context, h *hitd.HIT) error {
+	params, err := json.Marshal(h.LayoutParameters)
+	if err != nil {
+		return err
+	}
+	if h.LayoutParameters == nil {
+		params = []byte("[]")
+	}
+	arp, err := jsonText(h.AssignmentReviewPolicy)
+	if err != nil {
+		return err
+	}
+	hrp, err := jsonText(h.HITReviewPolicy)
+	if err != nil {
+		return err
+	}
+	err = t.tx.QueryRowContext(ctx, `INSERT INTO hits (id, hit_type_id, requester_id, question, layout_id, layout_parameters,
+		max_assignments, lifetime, created_at, expires_at, annotation, unique_request_token, assignment_review_policy,
+		hit_review_policy, review_status, reviewing, disposed, pending, submitted, completed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+		h.ID, h.HITTypeID, h.RequesterID, h.Question, h.LayoutID, string(params), h.MaxAssignments, h.LifetimeInSeconds,
+		ms(h.CreationTime), ms(h.Expiration), h.RequesterAnnotation, h.UniqueRequestToken, arp, hrp,
+		string(h.ReviewStatus), boolInt(h.Reviewing), boolInt(h.Disposed), h.Pending, h.Submitted, h.Completed,
+	).Scan(&h.Seq)
+	if isUnique(err) {
+		return hitd.ErrDuplicate
+	}
+	return err
+}
+
+func scanHIT(row interface{ Scan(...any) error }) (*hitd.HIT, error) {
+	var h hitd.HIT
+	var params, review string
+	var arp, hrp sql.NullString
+	var created, expires, reviewing, disposed int64
+	err := row.Scan(&h.Seq, &h.ID, &h.HITTypeID, &h.RequesterID, &h.Question, &h.LayoutID, &params, &h.MaxAssignments,
+		&h.LifetimeInSeconds, &created, &expires, &h.RequesterAnnotation, &h.UniqueRequestToken, &arp, &hrp,
+		&review, &reviewing, &disposed, &h.Pending, &h.Submitted, &h.Completed)
+	if err != nil {
+		return nil, noRows(err)
+	}
+	if err := json.Unmarshal([]byte(params), &h.LayoutParameters); err != nil {
+		return nil, err
+	}
+	if len(h.LayoutParameters) == 0 {
+		h.LayoutParameters = nil
+	}
+	for _, p := range []struct {
+		col sql.NullString
+		dst **hitd.ReviewPolicy
+	}{{arp, &h.AssignmentReviewPolicy}, {hrp, &h.HITReviewPolicy}} {
+		if p.col.Valid {
+			if err := json.Unmarshal([]byte(p.col.String), p.dst); err != nil {
+				return nil, err
+			}
+		}
+	}
+	h.CreationTime, h.Expiration = fromMS(created), fromMS(expires)
+	h.ReviewStatus, h.Reviewing, h.Disposed = hitd.HITReviewStatus(review), reviewing == 1, disposed == 1
+	return &h, nil
+}
+
+func (t *txn) HIT(ctx context.Context, id string) (*hitd.HIT, error) {
+	return scanHIT(t.tx.QueryRowContext(ctx, `SELECT `+hitCols+` FROM hits WHERE id = ?`, id))
+}
+
+func (t *txn) UpdateHIT(ctx context.Context, h *hitd.HIT) error {
+	params, err := json.Marshal(h.LayoutParameters)
+	if err != nil {
+		return err
+	}
+	if h.LayoutParameters == nil {
+		params = []byte("[]")
+	}
+	arp, err := jsonText(h.AssignmentReviewPolicy)
+	if err != nil {
+		return err
+	}
+	hrp, err := jsonText(h.HITReviewPolicy)
+	if err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE hits SET hit_type_id = ?, question = ?, layout_id = ?, layout_parameters = ?,
+		max_assignments = ?, lifetime = ?, expires_at = ?, annotation = ?, assignment_review_policy = ?, hit_review_policy = ?,
+		review_status = ?, reviewing = ?, disposed = ?, pending = ?, submitted = ?, completed = ? WHERE id = ?`,
+		h.HITTypeID, h.Question, h.LayoutID, string(params), h.MaxAssignments, h.LifetimeInSeconds, ms(h.Expiration),
+		h.RequesterAnnotation, arp, hrp, string(h.ReviewStatus), boolInt(h.Reviewing), boolInt(h.Disposed),
+		h.Pending, h.Submitted, h.Completed, h.ID)
+	return affectedOne(res, err)
+}
+
+func (t *txn) ListHITs(ctx context.Context, q hitd.HITQuery) ([]*hitd.HIT, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+hitCols+` FROM hits INDEXED BY hits_live_by_requester
+		WHERE requester_id = ? AND seq > ? AND disposed = 0 ORDER BY seq LIMIT ?`, q.RequesterID, q.AfterSeq, q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*hitd.HIT
+	for rows.Next() {
+		h, err := scanHIT(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+func (t *txn) ClaimRequestToken(ctx context.Context, rt *hitd.RequestToken, notBefore time.Time) (*hitd.RequestToken, error) {
+	// Within the single write path this read-then-write is atomic: no other
+	// write transaction runs between the two statements.
+	var prior hitd.RequestToken
+	var created int64
+	err := t.tx.QueryRowContext(ctx, `SELECT requester_id, scope, token, result_id, created_at FROM request_tokens
+		WHERE requester_id = ? AND scope = ? AND token = ?`, rt.RequesterID, rt.Scope, rt.Token).Scan(
+		&prior.RequesterID, &prior.Scope, &prior.Token, &prior.ResultID, &created)
+	switch {
+	case err == nil && created >= ms(notBefore):
+		prior.CreationTime = fromMS(created)
+		return &prior, nil
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return nil, err
+	}
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO request_tokens (requester_id, scope, token, result_id, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (requester_id, scope, token) DO UPDATE SET result_id = excluded.result_id, created_at = excluded.created_at`,
+		rt.RequesterID, rt.Scope, rt.Token, rt.ResultID, ms(rt.CreationTime))
+	return nil, err
+}
