@@ -26,13 +26,13 @@ func (g IDSource) random(n int, alphabet string) string {
 	}
 	out := make([]byte, 0, n)
 	buf := make([]byte, n+8)
-	limit := byte(256 - 256%len(alphabet)) // reject bytes that would bias the draw
+	limit := 256 - 256%len(alphabet) // reject bytes that would bias the draw
 	for len(out) < n {
 		if _, err := io.ReadFull(r, buf); err != nil {
 			panic("hitd: random source failed: " + err.Error()) // crypto/rand never fails on supported platforms
 		}
 		for _, b := range buf {
-			if b < limit && len(out) < n {
+			if int(b) < limit && len(out) < n {
 				out = append(out, alphabet[int(b)%len(alphabet)])
 			}
 		}

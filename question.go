@@ -78,6 +78,9 @@ func ParseQuestion(q string, p QuestionPolicy) (*ParsedQuestion, error) {
 		return nil, Errorf(ErrXMLParse, "Question is not valid UTF-8")
 	}
 	q = strings.TrimPrefix(q, "\uFEFF") // a byte order mark may precede the XML declaration
+	// Strict XML forbids whitespace before the declaration, but scripts often
+	// build the Question from an indented triple-quoted string; accept it.
+	q = strings.TrimLeft(q, " \t\r\n")
 
 	root, err := parseQuestionTree(q)
 	if err != nil {
@@ -159,7 +162,7 @@ func parseQuestionTree(q string) (*questionNode, error) {
 		case xml.ProcInst:
 			if strings.EqualFold(t.Target, "xml") && offset != 0 {
 				line, _ := d.InputPos()
-				return nil, Errorf(ErrXMLParse, "Question: line %d: the XML declaration <?xml ...?> must be at the very start of the document, with nothing (not even whitespace) before it", line)
+				return nil, Errorf(ErrXMLParse, "Question: line %d: the XML declaration <?xml ...?> must be at the very start of the document", line)
 			}
 		case xml.Directive:
 			if len(stack) > 0 {

@@ -575,4 +575,3 @@ func (s *Service) UpdateHITReviewStatus(ctx context.Context, c Caller, in *Updat
 	}
 	return &Empty{}, nil
 }
-

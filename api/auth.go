@@ -25,13 +25,15 @@ func (e *AuthError) Error() string { return e.Type + ": " + e.Message }
 // Authenticator finds the requester behind a request.
 type Authenticator struct {
 	svc     *hitd.Service
+	clock   hitd.Clock
 	regions []string // empty: any region
 }
 
-// NewAuthenticator returns an Authenticator over svc's requesters. regions
-// limits the accepted SigV4 regions; none means any.
-func NewAuthenticator(svc *hitd.Service, regions ...string) *Authenticator {
-	return &Authenticator{svc: svc, regions: regions}
+// NewAuthenticator returns an Authenticator over svc's requesters that
+// checks signature times against clock. regions limits the accepted SigV4
+// regions; none means any.
+func NewAuthenticator(svc *hitd.Service, clock hitd.Clock, regions ...string) *Authenticator {
+	return &Authenticator{svc: svc, clock: clock, regions: regions}
 }
 
 // SigV4 verifies r's AWS Signature Version 4 over body.
@@ -40,7 +42,7 @@ func (a *Authenticator) SigV4(r *http.Request, body []byte) (hitd.Caller, error)
 	v := sigv4.Verifier{
 		Service: SigningService,
 		Regions: a.regions,
-		Now:     a.svc.Clock().Now,
+		Now:     a.clock.Now,
 		Lookup: func(ctx context.Context, key string) (string, bool, error) {
 			secret, id, ok, err := a.svc.LookupSecret(ctx, key)
 			requesterID = id

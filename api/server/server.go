@@ -20,6 +20,11 @@ type Options struct {
 	Logger *slog.Logger // nil: discard
 	// Regions limits the SigV4 regions accepted; empty accepts any region.
 	Regions []string
+	// SignatureClock is the clock signature timestamps are checked against
+	// (15 minutes of skew allowed). Nil means the Service's clock. Tests that
+	// move the Service's fake clock far from real time keep real time here,
+	// because real SDKs sign with the real time.
+	SignatureClock hitd.Clock
 }
 
 // New returns the HTTP handler for svc.
@@ -29,7 +34,11 @@ func New(svc *hitd.Service, opts Options) http.Handler {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	table := api.NewTable()
-	auth := api.NewAuthenticator(svc, opts.Regions...)
+	sigClock := opts.SignatureClock
+	if sigClock == nil {
+		sigClock = svc.Clock()
+	}
+	auth := api.NewAuthenticator(svc, sigClock, opts.Regions...)
 	jsonEdge := awsjson.New(table, svc, auth)
 	restEdge := rest.New(table, svc, auth)
 

@@ -17,13 +17,14 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
-
-	_ "github.com/mattn/go-sqlite3" // registers "sqlite3" (cgo)
-	_ "modernc.org/sqlite"          // registers "sqlite" (pure Go)
 )
 
-// Driver describes how to open hitd's database with one SQLite driver.
+// Driver describes how to open hitd's database with one SQLite driver. This
+// package does not import the drivers: the tests import both, and each
+// command under cmd/ imports one, so that its binary links only that one.
 type Driver struct {
 	// Name is the short name used in sub-benchmark names.
 	Name string
@@ -38,6 +39,16 @@ type Driver struct {
 var Drivers = []Driver{
 	{Name: "modernc", SQLName: "sqlite", dsn: moderncDSN},
 	{Name: "mattn", SQLName: "sqlite3", dsn: mattnDSN},
+}
+
+// Lookup returns the driver called name.
+func Lookup(name string) (Driver, bool) {
+	for _, d := range Drivers {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return Driver{}, false
 }
 
 // BusyTimeoutMS is hitd's busy_timeout.
@@ -99,6 +110,30 @@ func (d Driver) open(path string, busyMS int, immediate bool, n int) (*sql.DB, e
 		return nil, fmt.Errorf("%s: %w", d.Name, err)
 	}
 	return db, nil
+}
+
+// Probe creates hitd's schema in a new database in a temporary directory,
+// runs one CreateHIT and returns the SQLite version the driver embeds.
+func (d Driver) Probe() (string, error) {
+	dir, err := os.MkdirTemp("", "sqlitebench")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	db, err := d.OpenWriter(filepath.Join(dir, "probe.db"))
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	if _, err := db.Exec(Schema); err != nil {
+		return "", err
+	}
+	if _, err := CreateHIT(context.Background(), db, NewHIT("h", "r", 0), "t"); err != nil {
+		return "", err
+	}
+	var v string
+	err = db.QueryRow(`SELECT sqlite_version()`).Scan(&v)
+	return v, err
 }
 
 // Schema is a trimmed copy of hitd's tables: the columns a CreateHIT writes
