@@ -12,35 +12,46 @@ import (
 type Operation struct {
 	Name string // as in X-Amz-Target, e.g. "CreateHITWithHITType"
 	Path string // kebab-case for /v1/<Path>, e.g. "create-hit-with-hit-type"
-	// invoke decodes the request body into the operation's input type and
-	// calls the Service. It is nil for operations of the 2017-01-17 model
-	// that hitd does not implement yet.
-	invoke func(ctx context.Context, svc *hitd.Service, c hitd.Caller, body []byte) (any, error)
+	// newInput returns a pointer to a zero input; call runs the Service
+	// method on it. Both are nil for operations of the 2017-01-17 model that
+	// hitd does not implement yet.
+	newInput func() any
+	call     func(ctx context.Context, svc *hitd.Service, c hitd.Caller, in any) (any, error)
 }
 
 // Implemented reports whether hitd implements the operation.
-func (o *Operation) Implemented() bool { return o.invoke != nil }
+func (o *Operation) Implemented() bool { return o.call != nil }
 
-// Invoke decodes body (JSON; timestamps as epoch seconds or ISO-8601) into
-// the operation's input and runs it as caller c.
-func (o *Operation) Invoke(ctx context.Context, svc *hitd.Service, c hitd.Caller, body []byte) (any, error) {
-	if o.invoke == nil {
+// Decode decodes a JSON body (timestamps as epoch seconds or ISO-8601) into
+// a new input of the operation's type.
+func (o *Operation) Decode(body []byte) (any, error) {
+	if o.newInput == nil {
 		return nil, hitd.Errorf(hitd.ErrNotImplemented, "The operation %s is not implemented by this hitd server yet.", o.Name)
 	}
-	return o.invoke(ctx, svc, c, body)
+	in := o.newInput()
+	if err := DecodeInput(body, in); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// Invoke decodes body and runs the operation as caller c.
+func (o *Operation) Invoke(ctx context.Context, svc *hitd.Service, c hitd.Caller, body []byte) (any, error) {
+	in, err := o.Decode(body)
+	if err != nil {
+		return nil, err
+	}
+	return o.call(ctx, svc, c, in)
 }
 
 // op makes a table row from a Service method.
 func op[In, Out any](name string, method func(*hitd.Service, context.Context, hitd.Caller, *In) (*Out, error)) Operation {
 	return Operation{
-		Name: name,
-		Path: Kebab(name),
-		invoke: func(ctx context.Context, svc *hitd.Service, c hitd.Caller, body []byte) (any, error) {
-			in := new(In)
-			if err := DecodeInput(body, in); err != nil {
-				return nil, err
-			}
-			return method(svc, ctx, c, in)
+		Name:     name,
+		Path:     Kebab(name),
+		newInput: func() any { return new(In) },
+		call: func(ctx context.Context, svc *hitd.Service, c hitd.Caller, in any) (any, error) {
+			return method(svc, ctx, c, in.(*In))
 		},
 	}
 }
