@@ -124,8 +124,8 @@ func TestAWSJSONTimestampsAreEpochSeconds(t *testing.T) {
 	}
 }
 
-func jsonString(s string) string { b, _ := json.Marshal(s); return string(b) }
-func jsonNumber(f float64) string  { b, _ := json.Marshal(f); return string(b) }
+func jsonString(s string) string  { b, _ := json.Marshal(s); return string(b) }
+func jsonNumber(f float64) string { b, _ := json.Marshal(f); return string(b) }
 
 func TestREST(t *testing.T) {
 	env := hitdtest.New(t)
