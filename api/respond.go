@@ -31,6 +31,30 @@ type Responder struct {
 	Now         func() time.Time
 }
 
+// Dispatch finishes a request once its edge knows the operation: it reads
+// the body, authenticates it with authenticate, runs o as the caller and
+// writes the output or the error.
+func (rs Responder) Dispatch(w http.ResponseWriter, r *http.Request, svc *hitd.Service, o *Operation,
+	authenticate func(*http.Request, []byte) (hitd.Caller, error)) {
+	body, err := ReadBody(r)
+	if err != nil {
+		rs.Error(w, r, err)
+		return
+	}
+	caller, err := authenticate(r, body)
+	if err != nil {
+		rs.Error(w, r, err)
+		return
+	}
+	Info(r.Context()).RequesterID = caller.RequesterID
+	out, err := o.Invoke(r.Context(), svc, caller, body)
+	if err != nil {
+		rs.Error(w, r, err)
+		return
+	}
+	rs.Output(w, r, out)
+}
+
 // Output writes a successful operation output.
 func (rs Responder) Output(w http.ResponseWriter, r *http.Request, out any) {
 	b, err := EncodeOutput(out, rs.Times)

@@ -166,18 +166,7 @@ const hitCols = `seq, id, hit_type_id, requester_id, question, layout_id, layout
 	review_status, reviewing, disposed, pending, submitted, completed`
 
 func (t *txn) InsertHIT(ctx context.Context, h *hitd.HIT) error {
-	params, err := json.Marshal(h.LayoutParameters)
-	if err != nil {
-		return err
-	}
-	if h.LayoutParameters == nil {
-		params = []byte("[]")
-	}
-	arp, err := jsonText(h.AssignmentReviewPolicy)
-	if err != nil {
-		return err
-	}
-	hrp, err := jsonText(h.HITReviewPolicy)
+	params, arp, hrp, err := hitJSONColumns(h)
 	if err != nil {
 		return err
 	}
@@ -185,7 +174,7 @@ func (t *txn) InsertHIT(ctx context.Context, h *hitd.HIT) error {
 		max_assignments, lifetime, created_at, expires_at, annotation, unique_request_token, assignment_review_policy,
 		hit_review_policy, review_status, reviewing, disposed, pending, submitted, completed)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-		h.ID, h.HITTypeID, h.RequesterID, h.Question, h.LayoutID, string(params), h.MaxAssignments, h.LifetimeInSeconds,
+		h.ID, h.HITTypeID, h.RequesterID, h.Question, h.LayoutID, params, h.MaxAssignments, h.LifetimeInSeconds,
 		ms(h.CreationTime), ms(h.Expiration), h.RequesterAnnotation, h.UniqueRequestToken, arp, hrp,
 		string(h.ReviewStatus), boolInt(h.Reviewing), boolInt(h.Disposed), h.Pending, h.Submitted, h.Completed,
 	).Scan(&h.Seq)
@@ -193,6 +182,21 @@ func (t *txn) InsertHIT(ctx context.Context, h *hitd.HIT) error {
 		return hitd.ErrDuplicate
 	}
 	return err
+}
+
+// hitJSONColumns encodes a HIT's structured fields for their JSON columns.
+func hitJSONColumns(h *hitd.HIT) (params string, arp, hrp any, err error) {
+	b := []byte("[]")
+	if h.LayoutParameters != nil {
+		if b, err = json.Marshal(h.LayoutParameters); err != nil {
+			return "", nil, nil, err
+		}
+	}
+	if arp, err = jsonText(h.AssignmentReviewPolicy); err != nil {
+		return "", nil, nil, err
+	}
+	hrp, err = jsonText(h.HITReviewPolicy)
+	return string(b), arp, hrp, err
 }
 
 func scanHIT(row interface{ Scan(...any) error }) (*hitd.HIT, error) {
@@ -232,25 +236,14 @@ func (t *txn) HIT(ctx context.Context, id string) (*hitd.HIT, error) {
 }
 
 func (t *txn) UpdateHIT(ctx context.Context, h *hitd.HIT) error {
-	params, err := json.Marshal(h.LayoutParameters)
-	if err != nil {
-		return err
-	}
-	if h.LayoutParameters == nil {
-		params = []byte("[]")
-	}
-	arp, err := jsonText(h.AssignmentReviewPolicy)
-	if err != nil {
-		return err
-	}
-	hrp, err := jsonText(h.HITReviewPolicy)
+	params, arp, hrp, err := hitJSONColumns(h)
 	if err != nil {
 		return err
 	}
 	res, err := t.tx.ExecContext(ctx, `UPDATE hits SET hit_type_id = ?, question = ?, layout_id = ?, layout_parameters = ?,
 		max_assignments = ?, lifetime = ?, expires_at = ?, annotation = ?, assignment_review_policy = ?, hit_review_policy = ?,
 		review_status = ?, reviewing = ?, disposed = ?, pending = ?, submitted = ?, completed = ? WHERE id = ?`,
-		h.HITTypeID, h.Question, h.LayoutID, string(params), h.MaxAssignments, h.LifetimeInSeconds, ms(h.Expiration),
+		h.HITTypeID, h.Question, h.LayoutID, params, h.MaxAssignments, h.LifetimeInSeconds, ms(h.Expiration),
 		h.RequesterAnnotation, arp, hrp, string(h.ReviewStatus), boolInt(h.Reviewing), boolInt(h.Disposed),
 		h.Pending, h.Submitted, h.Completed, h.ID)
 	return affectedOne(res, err)

@@ -55,23 +55,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Status:  http.StatusBadRequest})
 		return
 	}
-	body, err := api.ReadBody(r)
-	if err != nil {
-		h.resp.Error(w, r, err)
-		return
-	}
-	caller, err := h.auth.SigV4(r, body)
-	if err != nil {
-		h.resp.Error(w, r, err)
-		return
-	}
-	info.RequesterID = caller.RequesterID
-	out, err := o.Invoke(r.Context(), h.svc, caller, body)
-	if err != nil {
-		h.resp.Error(w, r, err)
-		return
-	}
-	h.resp.Output(w, r, out)
+	h.resp.Dispatch(w, r, h.svc, o, h.auth.SigV4)
 }
 
 func quote(s string) string {

@@ -58,31 +58,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.resp.Error(w, r, &api.AuthError{Type: "UnsupportedMediaType", Message: "Content-Type must be application/json or application/x-amz-json-1.1, not " + ct + ".", Status: http.StatusUnsupportedMediaType})
 		return
 	}
-	body, err := api.ReadBody(r)
-	if err != nil {
-		h.resp.Error(w, r, err)
-		return
-	}
-	var caller hitd.Caller
-	if sigv4.HasSignature(r) {
-		caller, err = h.auth.SigV4(r, body)
-	} else {
-		caller, err = h.auth.Basic(r)
+	h.resp.Dispatch(w, r, h.svc, o, func(r *http.Request, body []byte) (hitd.Caller, error) {
+		if sigv4.HasSignature(r) {
+			return h.auth.SigV4(r, body)
+		}
+		caller, err := h.auth.Basic(r)
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Basic realm="hitd"`)
 		}
-	}
-	if err != nil {
-		h.resp.Error(w, r, err)
-		return
-	}
-	info.RequesterID = caller.RequesterID
-	out, err := o.Invoke(r.Context(), h.svc, caller, body)
-	if err != nil {
-		h.resp.Error(w, r, err)
-		return
-	}
-	h.resp.Output(w, r, out)
+		return caller, err
+	})
 }
 
 func hasMediaType(ct, want string) bool {
