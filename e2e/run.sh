@@ -1,65 +1,185 @@
 #!/usr/bin/env bash
-# End-to-end test of the built hitd binary with the clients people use:
-# boto3, the AWS CLI and curl. Builds the binary, starts it on a free port
-# with a fresh data directory, runs the client scripts, restarts the server
-# on the same data and checks what must survive a restart.
+# End-to-end test of the hitd binary with the clients people use: boto3, the
+# AWS CLI and curl.
+#
+# Builds the binary, starts it on a free loopback port with a fresh data
+# directory and fixed root keys, runs e2e/test_boto3.py, e2e/test_cli.sh and
+# e2e/test_curl.sh, then restarts the server (SIGTERM, wait, start again on
+# the same data directory) and checks what must survive a restart. Prints a
+# PASS/FAIL summary and exits non-zero on any failure, showing the server log.
+#
+# Usage: bash e2e/run.sh        (from anywhere; needs go, python3 + boto3, aws, curl)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-export PATH=/usr/local/go/bin:$PATH
 
-work=$(mktemp -d)
-bin=$work/hitd
+e2e=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$e2e/.." && pwd)
+command -v go >/dev/null || export PATH=/usr/local/go/bin:$PATH
+PYTHON=${PYTHON:-python3}
+SUITE_TIMEOUT=${SUITE_TIMEOUT:-900} # seconds one suite may take before it counts as hung
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/hitd-e2e.XXXXXX")
 data=$work/data
 log=$work/server.log
-pid=""
-cleanup() {
-	if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	echo "---- server log ----" >&2
-	tail -n 50 "$log" >&2 || true
-	exit 1
-}
+server_pid=""
+results=()
+failures=0
+log_shown=0
 
-go build -o "$bin" ./cmd/hitd
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-export HITD_E2E_ENDPOINT=http://127.0.0.1:$port
-export HITD_ROOT_ACCESS_KEY_ID=HITDE2EROOT000000001
-export HITD_ROOT_SECRET_ACCESS_KEY=e2e-root-secret-please-change
-export HITD_E2E_BIN=$bin HITD_E2E_DATA=$data HITD_E2E_STATE=$work/state.json
+section() { printf '\n=== %s ===\n' "$*"; }
 
-start() {
-	"$bin" serve --listen "127.0.0.1:$port" --data-dir "$data" >>"$log" 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do
-		curl -fsS "$HITD_E2E_ENDPOINT/healthz" >/dev/null 2>&1 && return 0
-		kill -0 "$pid" 2>/dev/null || fail "server exited at start"
+stop_server() { # stop_server: SIGTERM and wait; returns the server's exit status
+	local pid=$server_pid rc=0
+	server_pid=""
+	[[ -n $pid ]] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for _ in $(seq 300); do # 30 s
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	fail "server not healthy after 10s"
-}
-stop() {
-	kill -TERM "$pid"
-	wait "$pid" || fail "server did not exit cleanly on SIGTERM"
-	pid=""
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "server $pid did not stop within 30s of SIGTERM; killing it" >&2
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		return 1
+	fi
+	wait "$pid" || rc=$?
+	return "$rc"
 }
 
-start
-echo "== boto3"
-python3 e2e/test_boto3.py before || fail "boto3"
-echo "== AWS CLI"
-bash e2e/test_cli.sh || fail "AWS CLI"
-echo "== curl"
-bash e2e/test_curl.sh || fail "curl"
-grep -q 'msg=request .*operation=CreateHIT .*requester=' "$log" || fail "no structured request log line"
+cleanup() {
+	local rc=$?
+	stop_server >/dev/null 2>&1 || true
+	if ((rc != 0)) && ((!log_shown)) && [[ -s $log ]]; then
+		show_log
+	fi
+	rm -rf "$work"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-echo "== restart"
-python3 e2e/test_boto3.py snapshot || fail "snapshot"
-stop
-start
-python3 e2e/test_boto3.py after || fail "boto3 after restart"
-stop
-echo "PASS: end to end"
+show_log() {
+	log_shown=1
+	section "server log ($log): warnings and errors, then the last 80 lines"
+	grep -E 'level=(WARN|ERROR)|panic' "$log" | tail -n 50 || true
+	echo "--- tail ---"
+	tail -n 80 "$log"
+}
+
+# record NAME STATUS: remembers one suite's result.
+record() {
+	if (($2 == 0)); then
+		results+=("PASS  $1")
+	else
+		results+=("FAIL  $1 (exit $2)")
+		failures=$((failures + 1))
+	fi
+}
+
+# suite NAME COMMAND...: runs one test suite with a time limit and records it.
+suite() {
+	local name=$1 rc=0
+	shift
+	section "$name"
+	timeout --kill-after=10 "$SUITE_TIMEOUT" "$@" || rc=$?
+	((rc != 124)) || echo "$name: timed out after ${SUITE_TIMEOUT}s"
+	record "$name" "$rc"
+}
+
+wait_healthy() {
+	for _ in $(seq 300); do # 30 s
+		if [[ $(curl -s --max-time 2 "$HITD_ENDPOINT/healthz" 2>/dev/null) == ok* ]]; then
+			return 0
+		fi
+		if ! kill -0 "$server_pid" 2>/dev/null; then
+			echo "server exited during start-up" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "server not healthy after 30s" >&2
+	return 1
+}
+
+section "build"
+(cd "$repo" && go build -o "$work/hitd" ./cmd/hitd)
+"$work/hitd" --help >/dev/null
+echo "built $work/hitd"
+
+port=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export HITD_ENDPOINT=http://127.0.0.1:$port
+export HITD_KEY=HITDE2EROOTKEY000001
+export HITD_SECRET=e2eRootSecret0123456789abcdefghijklmnopq
+export HITD_BIN=$work/hitd HITD_DATA_DIR=$data HITD_E2E_STATE=$work/state.json
+# The server's own configuration (root keys) comes from its environment.
+export HITD_ROOT_ACCESS_KEY_ID=$HITD_KEY HITD_ROOT_SECRET_ACCESS_KEY=$HITD_SECRET
+
+section "start (flags: --listen 127.0.0.1:$port --data-dir $data)"
+"$work/hitd" serve --listen "127.0.0.1:$port" --data-dir "$data" >>"$log" 2>&1 &
+server_pid=$!
+start_rc=0
+wait_healthy || start_rc=$?
+record "server starts and answers /healthz" "$start_rc"
+((start_rc == 0)) || exit 1
+echo "server pid $server_pid on $HITD_ENDPOINT"
+
+suite "boto3 (e2e/test_boto3.py)" "$PYTHON" "$e2e/test_boto3.py" main
+suite "AWS CLI (e2e/test_cli.sh)" bash "$e2e/test_cli.sh"
+suite "curl (e2e/test_curl.sh)" bash "$e2e/test_curl.sh"
+
+section "server log"
+log_rc=0
+grep -q 'msg="hitd listening"' "$log" || { echo "no 'hitd listening' line in the log"; log_rc=1; }
+n=$(grep 'msg=request ' "$log" | grep 'operation=CreateHIT ' | grep -c 'status=200' || true)
+((n > 0)) || { echo "no request log line for a successful CreateHIT"; log_rc=1; }
+if grep -E 'level=ERROR|panic' "$log"; then
+	echo "the server logged errors (above)"
+	log_rc=1
+fi
+((log_rc == 0)) && echo "one structured line per request; no errors"
+record "server log: start line, request lines, no errors" "$log_rc"
+
+section "restart (SIGTERM, then start again on the same data directory, configured by environment)"
+stop_rc=0
+stop_server || stop_rc=$?
+grep -q 'msg=stopped' "$log" || { echo "no 'stopped' line in the log"; ((stop_rc != 0)) || stop_rc=1; }
+record "graceful shutdown on SIGTERM (exit 0)" "$stop_rc"
+echo "--- restart ---" >>"$log"
+HITD_LISTEN=127.0.0.1:$port HITD_DATA_DIR=$data "$work/hitd" serve >>"$log" 2>&1 &
+server_pid=$!
+start_rc=0
+wait_healthy || start_rc=$?
+record "server restarts (HITD_LISTEN, HITD_DATA_DIR) and answers /healthz" "$start_rc"
+if ((start_rc == 0)); then
+	suite "after restart (e2e/test_boto3.py after-restart)" "$PYTHON" "$e2e/test_boto3.py" after-restart
+fi
+
+section "admin command while the server runs, store named by HITD_DB"
+admin_rc=0
+db_file=$(find "$data" -maxdepth 1 -name '*.db' | head -n 1)
+if [[ -z $db_file ]]; then
+	echo "no *.db file in $data"
+	admin_rc=1
+else
+	mkdir -p "$work/empty"
+	HITD_DB=sqlite:$db_file "$work/hitd" requester list --data-dir "$work/empty" | tee "$work/requesters.txt" || admin_rc=$?
+	grep -q "$HITD_KEY" "$work/requesters.txt" || { echo "root access key not listed"; admin_rc=1; }
+	grep -q "e2e-bob-" "$work/requesters.txt" || { echo "the requester made by test_boto3.py is not listed"; admin_rc=1; }
+fi
+record "hitd requester list with HITD_DB=sqlite:FILE" "$admin_rc"
+
+stop_rc=0
+stop_server || stop_rc=$?
+record "graceful shutdown after the restart" "$stop_rc"
+
+section "summary"
+printf '%s\n' "${results[@]}"
+total=${#results[@]}
+if ((failures == 0)); then
+	echo "PASS: end-to-end, all $total steps passed"
+else
+	echo "FAIL: end-to-end, $failures of $total steps failed"
+	show_log
+fi
+echo "e2e: $((total - failures)) passed, $failures failed"
+((failures == 0))
