@@ -13,35 +13,11 @@ export AWS_ACCESS_KEY_ID=$HITD_KEY AWS_SECRET_ACCESS_KEY=$HITD_SECRET AWS_DEFAUL
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER=""
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-run_id=$(date +%s%N)
+. "$(dirname "$0")/lib.sh"
 
 mturk() { aws --endpoint-url "$HITD_ENDPOINT" --output json mturk "$@"; }
 
-# jpy FILE EXPR: evaluates the Python expression EXPR with d = the JSON in FILE.
-jpy() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(v if isinstance(v,str) else json.dumps(v))' "$1" "$2"; }
 
-# check NAME FUNCTION: runs one check in a subshell (so `set -e` and `fail` end only that check).
-check() {
-	local name=$1
-	shift
-	# Not inside `if`/`||`: there bash would ignore `set -e` in the check.
-	set +e
-	(set -euo pipefail; "$@") >"$tmp/check.log" 2>&1
-	local rc=$?
-	set -e
-	if ((rc == 0)); then
-		echo "PASS $name"
-		passed=$((passed + 1))
-	else
-		echo "FAIL $name"
-		sed 's/^/     /' "$tmp/check.log"
-		failed=$((failed + 1))
-	fi
-}
-fail() { echo "$*" >&2; exit 1; }
 expect() { # expect FILE EXPR WANT
 	local got
 	got=$(jpy "$1" "$2")

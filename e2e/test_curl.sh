@@ -10,10 +10,7 @@
 set -euo pipefail
 
 : "${HITD_ENDPOINT:?}" "${HITD_KEY:?}" "${HITD_SECRET:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-run_id=$(date +%s%N)
+. "$(dirname "$0")/lib.sh"
 ISO='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$'
 QUESTION='<ExternalQuestion xmlns=\"http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2006-07-14/ExternalQuestion.xsd\"><ExternalURL>https://example.com/curl</ExternalURL><FrameHeight>0</FrameHeight></ExternalQuestion>'
 
@@ -27,8 +24,7 @@ post() {
 }
 status() { cat "$tmp/status"; }
 # jbody EXPR: the Python expression EXPR over d = the last response body.
-jbody() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(v if isinstance(v,str) else json.dumps(v))' "$tmp/body" "$1"; }
-fail() { echo "$*" >&2; exit 1; }
+jbody() { jpy "$tmp/body" "$1"; }
 want_status() { [[ $(status) == "$1" ]] || fail "HTTP $(status), want $1: $(cat "$tmp/body")"; }
 expect() { # expect EXPR WANT
 	local got
@@ -44,23 +40,6 @@ want_error() {
 	[[ $(jbody 'd["Message"]') == *"$3"* ]] || fail "message '$(jbody 'd["Message"]')' lacks '$3'"
 }
 
-check() {
-	local name=$1
-	shift
-	# Not inside `if`/`||`: there bash would ignore `set -e` in the check.
-	set +e
-	(set -euo pipefail; "$@") >"$tmp/check.log" 2>&1
-	local rc=$?
-	set -e
-	if ((rc == 0)); then
-		echo "PASS $name"
-		passed=$((passed + 1))
-	else
-		echo "FAIL $name"
-		sed 's/^/     /' "$tmp/check.log"
-		failed=$((failed + 1))
-	fi
-}
 
 t_balance() {
 	for prefix in /v1 /api/v1; do
