@@ -28,12 +28,31 @@ const (
 	ErrUnknownOperation Code = "UnknownOperation" // no such operation in the API
 	ErrNotAuthorized    Code = "NotAuthorized"    // the caller may not do this
 	ErrInternal         Code = "ServiceFault"     // a fault on our side; never the caller's doing
+
+	ErrAssignmentNotFound       Code = "AssignmentDoesNotExist"
+	ErrInvalidAssignmentState   Code = "InvalidAssignmentState" // the assignment's state does not allow the operation
+	ErrInsufficientFunds        Code = "InsufficientFunds"
+	ErrInvalidMaxAssignmentsInc Code = "InvalidMaximumAssignmentsIncrease"
+	ErrWorkerNotFound           Code = "WorkerDoesNotExist"
+	ErrDuplicateRequest         Code = "DuplicateRequest" // a UniqueRequestToken reused within its lifetime (other than CreateHIT)
+
+	// Worker-side codes: the worker site and worker API report them; the
+	// Requester API never does.
+	ErrNotAuthenticated Code = "NotAuthenticated" // no or an expired session, or a wrong username/password
+	ErrUsernameTaken    Code = "UsernameTaken"
+	ErrSignupClosed     Code = "SignupClosed"    // sign-up needs an invite code, or is off
+	ErrHITNotAvailable  Code = "HITNotAvailable" // no free slot, expired, or not visible to this worker
+	ErrAlreadyAccepted  Code = "AlreadyAccepted" // the worker already holds an assignment of this HIT
+	ErrInvalidAnswer    Code = "InvalidAnswer"   // a submission breaks the form's constraints; see Error.Fields
 )
 
 // Error is the domain's error type: a Code and a human-readable Message.
 type Error struct {
 	Code    Code
 	Message string
+	// Fields names the bad fields of a worker's submission (ErrInvalidAnswer):
+	// field name → what is wrong with it.
+	Fields map[string]string
 }
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }

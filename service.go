@@ -15,6 +15,9 @@ type Config struct {
 	AllowHTTPExternalURLs bool
 	// StartingBalance is credited to every new requester.
 	StartingBalance Cents
+	// PasswordCost is the bcrypt cost for worker passwords (0: bcrypt's
+	// default). Tests lower it; production should not.
+	PasswordCost int
 }
 
 // DefaultStartingBalance is MTurk sandbox's 10000.00.
@@ -89,6 +92,9 @@ func notFound(err error, code Code, format string, args ...any) error {
 
 // internal wraps an unexpected store failure.
 func internal(op string, err error) error {
+	if err == nil {
+		return nil
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return err

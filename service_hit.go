@@ -209,7 +209,21 @@ func (s *Service) createHIT(ctx context.Context, c Caller, newType *HITType, in 
 				return Errorf(ErrHITAlreadyExists, "The HIT with ID \"%s\" already exists. (UniqueRequestToken %q was used within the last 24 hours.)", prior.ResultID, h.UniqueRequestToken)
 			}
 		}
+		r, err := tx.RequesterByID(ctx, c.RequesterID)
+		if err != nil {
+			return notFound(err, ErrNotAuthorized, "The requester for these credentials no longer exists.")
+		}
+		p := purse{now: now}
+		if err := p.fund(r, h, t, h.MaxAssignments); err != nil {
+			return err
+		}
 		if err := tx.InsertHIT(ctx, h); err != nil {
+			return err
+		}
+		if err := tx.UpdateRequester(ctx, r); err != nil {
+			return err
+		}
+		if err := p.flush(ctx, tx); err != nil {
 			return err
 		}
 		out = hitData(h, t, now)
@@ -488,8 +502,11 @@ func (s *Service) DeleteHIT(ctx context.Context, c Caller, in *HITIdInput) (*Emp
 		if h.Submitted > 0 {
 			return Errorf(ErrInvalidHITState, "This HIT has %d submitted assignments that are not yet approved or rejected; approve or reject them before deleting the HIT.", h.Submitted)
 		}
+		if h.Pending > 0 {
+			return Errorf(ErrInvalidHITState, "This HIT has %d assignments in progress; wait until they are submitted or abandoned.", h.Pending)
+		}
 		h.Disposed = true
-		return tx.UpdateHIT(ctx, h)
+		return s.settleAndSave(ctx, tx, h, s.now())
 	})
 	if err != nil {
 		return nil, internal("DeleteHIT", err)
@@ -517,7 +534,9 @@ func (s *Service) UpdateExpirationForHIT(ctx context.Context, c Caller, in *Upda
 			return err
 		}
 		h.Expiration = at
-		return tx.UpdateHIT(ctx, h)
+		// Expiring releases the unused slots' money; extending an expired
+		// HIT funds its open slots again (or fails with InsufficientFunds).
+		return s.settleAndSave(ctx, tx, h, now)
 	})
 	if err != nil {
 		return nil, internal("UpdateExpirationForHIT", err)
@@ -539,8 +558,27 @@ func (s *Service) UpdateHITTypeOfHIT(ctx context.Context, c Caller, in *UpdateHI
 		if err != nil {
 			return err
 		}
+		if t.ID == h.HITTypeID {
+			return nil
+		}
+		r, err := tx.RequesterByID(ctx, c.RequesterID)
+		if err != nil {
+			return err
+		}
+		// The reserve follows the new reward: approvals pay the reward of
+		// the HIT's type at the time of approval.
+		p := purse{now: s.now()}
+		if err := p.reprice(r, h, t); err != nil {
+			return err
+		}
 		h.HITTypeID = t.ID
-		return tx.UpdateHIT(ctx, h)
+		if err := tx.UpdateHIT(ctx, h); err != nil {
+			return err
+		}
+		if err := tx.UpdateRequester(ctx, r); err != nil {
+			return err
+		}
+		return p.flush(ctx, tx)
 	})
 	if err != nil {
 		return nil, internal("UpdateHITTypeOfHIT", err)

@@ -17,10 +17,16 @@ func (s *Service) CreateRequester(ctx context.Context, name string) (*Requester,
 		Name:            name,
 		AccessKeyID:     s.ids.AccessKeyID(),
 		SecretAccessKey: s.ids.SecretAccessKey(),
-		Balance:         s.cfg.StartingBalance,
 		CreationTime:    s.now(),
 	}
-	err := s.store.Write(ctx, func(tx Tx) error { return tx.InsertRequester(ctx, r) })
+	err := s.store.Write(ctx, func(tx Tx) error {
+		p := purse{now: r.CreationTime}
+		p.deposit(r, s.cfg.StartingBalance)
+		if err := tx.InsertRequester(ctx, r); err != nil {
+			return err
+		}
+		return p.flush(ctx, tx)
+	})
 	if err != nil {
 		return nil, internal("create requester", err)
 	}
@@ -65,7 +71,6 @@ func (s *Service) EnsureRootRequester(ctx context.Context, accessKeyID, secret s
 			Name:            "root",
 			AccessKeyID:     accessKeyID,
 			SecretAccessKey: secret,
-			Balance:         s.cfg.StartingBalance,
 			Root:            true,
 			CreationTime:    s.now(),
 		}
@@ -73,7 +78,12 @@ func (s *Service) EnsureRootRequester(ctx context.Context, accessKeyID, secret s
 			r.AccessKeyID, r.SecretAccessKey = s.ids.AccessKeyID(), s.ids.SecretAccessKey()
 			created = true
 		}
-		return tx.InsertRequester(ctx, r)
+		p := purse{now: r.CreationTime}
+		p.deposit(r, s.cfg.StartingBalance)
+		if err := tx.InsertRequester(ctx, r); err != nil {
+			return err
+		}
+		return p.flush(ctx, tx)
 	})
 	if err != nil {
 		return nil, false, internal("ensure root requester", err)

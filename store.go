@@ -56,4 +56,64 @@ type Tx interface {
 	// A token created before notBefore is dead and is replaced. The claim is
 	// atomic across concurrent transactions and nodes.
 	ClaimRequestToken(ctx context.Context, t *RequestToken, notBefore time.Time) (existing *RequestToken, err error)
+
+	// ListReviewableHITs returns a requester's live HITs that are Reviewing
+	// (q.Reviewing) or Reviewable at q.Now, in Seq order after q.AfterSeq:
+	// not Reviewing, nothing pending, and expired or with every slot
+	// submitted or completed.
+	ListReviewableHITs(ctx context.Context, q ReviewableQuery) ([]*HIT, error)
+	// OverfundedHITs returns HITs that hold money for slots nobody can work
+	// any more: expired at now, or deleted, with Funded > Pending+Submitted.
+	OverfundedHITs(ctx context.Context, now time.Time, limit int) ([]*HIT, error)
+
+	// Workers. InsertWorker returns ErrDuplicate when the ID or the
+	// username (compared case-insensitively) is taken.
+	InsertWorker(ctx context.Context, w *Worker) error
+	UpdateWorker(ctx context.Context, w *Worker) error
+	WorkerByID(ctx context.Context, id string) (*Worker, error)
+	WorkerByUsername(ctx context.Context, username string) (*Worker, error) // case-insensitive
+	ListWorkers(ctx context.Context) ([]*Worker, error)
+	InsertSession(ctx context.Context, s *Session) error
+	SessionByTokenHash(ctx context.Context, hash []byte) (*Session, error)
+	DeleteSession(ctx context.Context, hash []byte) error
+	InsertInvite(ctx context.Context, inv *Invite) error
+	// UseInvite marks an unused invite created at or after notBefore as
+	// used by workerID; ok is false if there is no such invite.
+	UseInvite(ctx context.Context, hash []byte, workerID string, notBefore time.Time) (ok bool, err error)
+
+	// HIT groups and open HITs, as workers browse them.
+	HITGroups(ctx context.Context, q HITGroupQuery) ([]*HITGroup, error)
+	// OpenHITs returns HITs of a type that are not deleted, not Reviewing,
+	// not expired at q.Now, with a free slot, of which q.WorkerID holds no
+	// live assignment; oldest first.
+	OpenHITs(ctx context.Context, q OpenHITQuery) ([]*HIT, error)
+
+	// Assignments. InsertAssignment sets a.Seq and returns ErrDuplicate
+	// when the worker already holds a live assignment of the HIT.
+	InsertAssignment(ctx context.Context, a *Assignment) error
+	UpdateAssignment(ctx context.Context, a *Assignment) error
+	Assignment(ctx context.Context, id string) (*Assignment, error)
+	// LiveAssignment returns the worker's live (not returned or abandoned)
+	// assignment of a HIT.
+	LiveAssignment(ctx context.Context, hitID, workerID string) (*Assignment, error)
+	ListAssignments(ctx context.Context, q AssignmentQuery) ([]*Assignment, error)
+	CountAssignments(ctx context.Context, q AssignmentQuery) (int, error)
+	// DueAssignments returns up to limit assignments due at now: accepted
+	// ones past their deadline and submitted ones past their auto-approval
+	// time, earliest due first.
+	DueAssignments(ctx context.Context, now time.Time, limit int) ([]*Assignment, error)
+	// HasWorkedFor reports whether the worker ever accepted one of the
+	// requester's HITs.
+	HasWorkedFor(ctx context.Context, requesterID, workerID string) (bool, error)
+
+	// Money.
+	InsertLedgerEntries(ctx context.Context, entries []LedgerEntry) error
+	InsertBonus(ctx context.Context, b *BonusPayment) error // sets b.Seq
+	ListBonuses(ctx context.Context, q BonusQuery) ([]*BonusPayment, error)
+	// AuditMoney sums balances and ledger entries (see MoneyAudit).
+	AuditMoney(ctx context.Context) (*MoneyAudit, error)
+
+	// Worker inbox.
+	InsertMessages(ctx context.Context, msgs []*WorkerMessage) error
+	ListMessages(ctx context.Context, workerID string, limit int) ([]*WorkerMessage, error) // newest first
 }

@@ -37,6 +37,13 @@ var wireCodes = map[hitd.Code]struct {
 	hitd.ErrNotImplemented:   {"AWS.MechanicalTurk.OperationNotImplemented", false},
 	hitd.ErrUnknownOperation: {"AWS.MechanicalTurk.UnknownOperation", false},
 	hitd.ErrNotAuthorized:    {"AWS.NotAuthorized", false},
+
+	hitd.ErrAssignmentNotFound:       {"AWS.MechanicalTurk.AssignmentDoesNotExist", true},
+	hitd.ErrInvalidAssignmentState:   {"AWS.MechanicalTurk.InvalidAssignmentState", false},
+	hitd.ErrInsufficientFunds:        {"AWS.MechanicalTurk.InsufficientFunds", false},
+	hitd.ErrInvalidMaxAssignmentsInc: {"AWS.MechanicalTurk.InvalidMaximumAssignmentsIncrease", false},
+	hitd.ErrWorkerNotFound:           {"AWS.MechanicalTurk.WorkerDoesNotExist", true},
+	hitd.ErrDuplicateRequest:         {"AWS.MechanicalTurk.DuplicateRequest", false},
 }
 
 // ToWire maps any error from the Service or a codec to its wire form. now

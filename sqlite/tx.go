@@ -163,7 +163,7 @@ func (t *txn) HITType(ctx context.Context, id string) (*hitd.HITType, error) {
 
 const hitCols = `seq, id, hit_type_id, requester_id, question, layout_id, layout_parameters, max_assignments, lifetime,
 	created_at, expires_at, annotation, unique_request_token, assignment_review_policy, hit_review_policy,
-	review_status, reviewing, disposed, pending, submitted, completed`
+	review_status, reviewing, disposed, pending, submitted, completed, funded, reserved_cents`
 
 func (t *txn) InsertHIT(ctx context.Context, h *hitd.HIT) error {
 	params, arp, hrp, err := hitJSONColumns(h)
@@ -172,11 +172,12 @@ func (t *txn) InsertHIT(ctx context.Context, h *hitd.HIT) error {
 	}
 	err = t.tx.QueryRowContext(ctx, `INSERT INTO hits (id, hit_type_id, requester_id, question, layout_id, layout_parameters,
 		max_assignments, lifetime, created_at, expires_at, annotation, unique_request_token, assignment_review_policy,
-		hit_review_policy, review_status, reviewing, disposed, pending, submitted, completed)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+		hit_review_policy, review_status, reviewing, disposed, pending, submitted, completed, funded, reserved_cents)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 		h.ID, h.HITTypeID, h.RequesterID, h.Question, h.LayoutID, params, h.MaxAssignments, h.LifetimeInSeconds,
 		ms(h.CreationTime), ms(h.Expiration), h.RequesterAnnotation, h.UniqueRequestToken, arp, hrp,
 		string(h.ReviewStatus), boolInt(h.Reviewing), boolInt(h.Disposed), h.Pending, h.Submitted, h.Completed,
+		h.Funded, int64(h.Reserved),
 	).Scan(&h.Seq)
 	if isUnique(err) {
 		return hitd.ErrDuplicate
@@ -206,7 +207,7 @@ func scanHIT(row interface{ Scan(...any) error }) (*hitd.HIT, error) {
 	var created, expires, reviewing, disposed int64
 	err := row.Scan(&h.Seq, &h.ID, &h.HITTypeID, &h.RequesterID, &h.Question, &h.LayoutID, &params, &h.MaxAssignments,
 		&h.LifetimeInSeconds, &created, &expires, &h.RequesterAnnotation, &h.UniqueRequestToken, &arp, &hrp,
-		&review, &reviewing, &disposed, &h.Pending, &h.Submitted, &h.Completed)
+		&review, &reviewing, &disposed, &h.Pending, &h.Submitted, &h.Completed, &h.Funded, &h.Reserved)
 	if err != nil {
 		return nil, noRows(err)
 	}
@@ -242,10 +243,11 @@ func (t *txn) UpdateHIT(ctx context.Context, h *hitd.HIT) error {
 	}
 	res, err := t.tx.ExecContext(ctx, `UPDATE hits SET hit_type_id = ?, question = ?, layout_id = ?, layout_parameters = ?,
 		max_assignments = ?, lifetime = ?, expires_at = ?, annotation = ?, assignment_review_policy = ?, hit_review_policy = ?,
-		review_status = ?, reviewing = ?, disposed = ?, pending = ?, submitted = ?, completed = ? WHERE id = ?`,
+		review_status = ?, reviewing = ?, disposed = ?, pending = ?, submitted = ?, completed = ?,
+		funded = ?, reserved_cents = ? WHERE id = ?`,
 		h.HITTypeID, h.Question, h.LayoutID, params, h.MaxAssignments, h.LifetimeInSeconds, ms(h.Expiration),
 		h.RequesterAnnotation, arp, hrp, string(h.ReviewStatus), boolInt(h.Reviewing), boolInt(h.Disposed),
-		h.Pending, h.Submitted, h.Completed, h.ID)
+		h.Pending, h.Submitted, h.Completed, h.Funded, int64(h.Reserved), h.ID)
 	return affectedOne(res, err)
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/hitd/hitd"
 	"github.com/hitd/hitd/api/server"
 	"github.com/hitd/hitd/sqlite"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Root credentials of every test server.
@@ -52,6 +53,9 @@ func New(t testing.TB, opts ...Options) *Env {
 	}
 	if o.Config.StartingBalance == 0 {
 		o.Config.StartingBalance = hitd.DefaultStartingBalance
+	}
+	if o.Config.PasswordCost == 0 {
+		o.Config.PasswordCost = bcrypt.MinCost // fast worker sign-ups in tests
 	}
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hitd.db"))

@@ -1,0 +1,90 @@
+// Package scheduler applies hitd's time-driven work: abandoning accepted
+// assignments whose time ran out, auto-approving submitted ones, and
+// returning the money of expired HITs' unused slots. (Review policies and
+// the notification outbox join it in later issues.)
+//
+// It owns only the loop. What is due, and how it is applied, is the
+// Service's (hitd.Service.ApplyDue): every item is re-checked inside its
+// transaction, so a pass that runs twice — or on two nodes — applies
+// nothing twice. Tests call RunOnce with the fake clock's time instead of
+// waiting for the loop.
+package scheduler
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/hitd/hitd"
+)
+
+// Scheduler runs due work periodically.
+type Scheduler struct {
+	svc      *hitd.Service
+	clock    hitd.Clock
+	interval time.Duration
+	batch    int
+	logger   *slog.Logger
+}
+
+// Options configures a Scheduler.
+type Options struct {
+	Interval time.Duration // between passes; default 1s
+	Batch    int           // items per transaction; default 500
+	Logger   *slog.Logger  // nil: discard
+}
+
+// New returns a Scheduler over svc, reading time from clock.
+func New(svc *hitd.Service, clock hitd.Clock, opts Options) *Scheduler {
+	if opts.Interval <= 0 {
+		opts.Interval = time.Second
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = 500
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Scheduler{svc: svc, clock: clock, interval: opts.Interval, batch: opts.Batch, logger: opts.Logger}
+}
+
+// RunOnce applies everything due at now, in batches, and returns the
+// totals. It stops early only when ctx ends or the store fails.
+func (s *Scheduler) RunOnce(ctx context.Context, now time.Time) (hitd.DueStats, error) {
+	var total hitd.DueStats
+	for {
+		st, err := s.svc.ApplyDue(ctx, now, s.batch)
+		total.Abandoned += st.Abandoned
+		total.AutoApproved += st.AutoApproved
+		total.Expired += st.Expired
+		if err != nil {
+			return total, err
+		}
+		if st.Total() < s.batch {
+			return total, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+	}
+}
+
+// Run calls RunOnce every interval until ctx ends.
+func (s *Scheduler) Run(ctx context.Context) {
+	t := time.NewTicker(s.interval)
+	defer t.Stop()
+	for {
+		st, err := s.RunOnce(ctx, s.clock.Now())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.logger.Error("scheduler pass failed", "err", err)
+		case st.Total() > 0:
+			s.logger.Info("scheduler pass", "abandoned", st.Abandoned, "auto_approved", st.AutoApproved, "expired", st.Expired)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

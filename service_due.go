@@ -1,0 +1,80 @@
+package hitd
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// DueStats counts what one pass of due work applied.
+type DueStats struct {
+	Abandoned    int // accepted assignments whose AssignmentDuration passed
+	AutoApproved int // submitted assignments whose auto-approval time came
+	Expired      int // expired HITs whose unused slots were released
+}
+
+// Total is the number of items applied.
+func (d DueStats) Total() int { return d.Abandoned + d.AutoApproved + d.Expired }
+
+// ApplyDue applies up to limit items of time-driven work that are due at
+// now, in one transaction: abandonment, auto-approval, and release of the
+// money of expired HITs' unused slots. Each item is re-checked inside the
+// transaction, so running it twice, or on two nodes, applies nothing twice.
+// The scheduler package calls it in a loop until nothing is left.
+func (s *Service) ApplyDue(ctx context.Context, now time.Time, limit int) (DueStats, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	now = now.UTC().Truncate(time.Millisecond)
+	var st DueStats
+	err := s.store.Write(ctx, func(tx Tx) error {
+		st = DueStats{}
+		due, err := tx.DueAssignments(ctx, now, limit)
+		if err != nil {
+			return err
+		}
+		for _, a := range due {
+			switch {
+			case a.Status == AssignmentAccepted && !now.Before(a.Deadline):
+				if err := s.freeSlot(ctx, tx, a, AssignmentAbandoned, now); err != nil {
+					return err
+				}
+				st.Abandoned++
+			case a.Status == AssignmentSubmitted && !now.Before(a.AutoApprovalTime):
+				h, err := tx.HIT(ctx, a.HITID)
+				if err != nil {
+					return err
+				}
+				w, err := tx.WorkerByID(ctx, a.WorkerID)
+				if err != nil {
+					return err
+				}
+				if err := s.approve(ctx, tx, h, w, a, "", now); err != nil {
+					return err
+				}
+				st.AutoApproved++
+			}
+		}
+		if rest := limit - len(due); rest > 0 {
+			hits, err := tx.OverfundedHITs(ctx, now, rest)
+			if err != nil {
+				return err
+			}
+			for _, h := range hits {
+				if err := s.settleAndSave(ctx, tx, h, now); err != nil {
+					var de *Error
+					if errors.As(err, &de) && de.Code == ErrInsufficientFunds {
+						continue // cannot happen when releasing; skip rather than stall the queue
+					}
+					return err
+				}
+				st.Expired++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return DueStats{}, internal("apply due work", err)
+	}
+	return st, nil
+}
