@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 			}
 		}},
 	}
+	tests = append(tests, workTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
