@@ -2,11 +2,14 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/mturk"
+	"github.com/hitd/hitd"
 	"github.com/hitd/hitd/internal/hitdtest"
+	"github.com/hitd/hitd/qform"
 )
 
 // BenchmarkCreateHITWithHITType measures the durable write path end to end:
@@ -88,5 +91,41 @@ func BenchmarkListHITsDeepPage(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkAcceptSubmitApprove measures one assignment's whole life through
+// the Service: accept (one write transaction), submit with answers (one),
+// approve through the SDK with the money movements and ledger entries
+// (one signed request, one transaction).
+func BenchmarkAcceptSubmitApprove(b *testing.B) {
+	env := hitdtest.New(b, hitdtest.Options{Config: hitd.Config{StartingBalance: 1_000_000_00}})
+	ctx := context.Background()
+	in := createHITInput()
+	in.MaxAssignments = aws.Int32(1000000)
+	in.Question = aws.String(htmlQ)
+	out, err := env.Client.CreateHIT(ctx, in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hitID := *out.HIT.HITId
+	fields := []qform.Field{{Name: "answer", Values: []string{"a cat"}}, {Name: "comment", Values: []string{"none"}}}
+	i := 0
+	for b.Loop() {
+		i++
+		w, err := env.Service.CreateWorker(ctx, fmt.Sprintf("bench%07d", i), "benchmark-password")
+		if err != nil {
+			b.Fatal(err)
+		}
+		a, err := env.Service.AcceptHIT(ctx, w.ID, hitID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := env.Service.SubmitAssignment(ctx, w.ID, a.ID, fields); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := env.Client.ApproveAssignment(ctx, &mturk.ApproveAssignmentInput{AssignmentId: &a.ID}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
