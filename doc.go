@@ -16,4 +16,20 @@
 // Money is integer cents (type Cents). Time comes from an injected Clock.
 // Every operation that changes more than one row runs in one Store
 // transaction.
+//
+// Files by concern:
+//
+//   - hit.go, service_hit.go: HIT types and HITs (the requester's side).
+//   - worker.go, service_worker.go: worker accounts, sessions, invites.
+//   - assignment.go, service_work.go: what workers do (browse, accept,
+//     return, submit); service_assignment.go: what requesters do with the
+//     results (list, approve, reject, bonus, notify, add assignments).
+//   - service_money.go: the purse, the only code that moves money. A HIT's
+//     funded slots each hold reward + fee in its reserve; every movement is
+//     a LedgerEntry written in the same transaction as the balances.
+//   - service_due.go: time-driven work (abandonment, auto-approval, release
+//     of expired HITs' money) that package scheduler applies in a loop.
+//
+// Workers' answers become MTurk's QuestionFormAnswers XML through package
+// qform, which this package imports; qform knows nothing of the domain.
 package hitd
