@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hitd/hitd/qform"
 )
 
 // Known review policy names (version 2011-09-01). Their parameters are
@@ -325,8 +327,16 @@ func (s *Service) newHIT(c Caller, in *CreateHITWithHITTypeInput, now time.Time)
 	case len(in.HITLayoutParameters) > 0:
 		return nil, Errorf(ErrInvalidParameter, "HITLayoutParameters can only be used with a HITLayoutId.")
 	}
-	if _, err := ParseQuestion(in.Question, QuestionPolicy{AllowHTTPExternalURLs: s.cfg.AllowHTTPExternalURLs}); err != nil {
+	pq, err := ParseQuestion(in.Question, QuestionPolicy{AllowHTTPExternalURLs: s.cfg.AllowHTTPExternalURLs})
+	if err != nil {
 		return nil, err
+	}
+	if pq.Kind == QuestionForm {
+		// The full schema, answer constraints included, so a form workers
+		// could never submit is refused now rather than at submit time.
+		if _, err := qform.Parse(in.Question); err != nil {
+			return nil, Errorf(ErrXMLParse, "The Question is not a valid QuestionForm: %s", err.Error())
+		}
 	}
 	for _, p := range []*ReviewPolicy{in.AssignmentReviewPolicy, in.HITReviewPolicy} {
 		if err := validateReviewPolicyName(p); err != nil {

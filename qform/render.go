@@ -42,10 +42,11 @@ func (f *Form) Render(prior map[string][]string, errs FieldErrors) template.HTML
 	}
 	var b strings.Builder
 	if err := formTemplate.Execute(&b, v); err != nil {
-		// The template and its data are ours; an error is a bug.
-		panic("qform: rendering: " + err.Error())
+		// The template and its data are ours, so this is a bug; say so
+		// rather than take the worker's page down.
+		return template.HTML(`<p class="qf-error">This form cannot be shown (` + template.HTMLEscapeString(err.Error()) + `).</p>` + "\n")
 	}
-	return template.HTML(b.String())
+	return template.HTML(strings.TrimSpace(b.String()) + "\n")
 }
 
 type formView struct{ Items []itemView }

@@ -146,11 +146,13 @@ func (s *sanitizer) start(t xml.StartElement) {
 	s.impliedEnds(name)
 	var attrs strings.Builder
 	hasURL := false
+	seen := map[string]bool{}
 	for _, a := range t.Attr {
 		an := strings.ToLower(a.Name.Local)
-		if a.Name.Space != "" {
-			continue // xlink:href, xml:*, foo:onload…
+		if a.Name.Space != "" || seen[an] {
+			continue // xlink:href, xml:*, foo:onload…; or a repeated attribute
 		}
+		seen[an] = true
 		switch {
 		case an == "href" && name == "a":
 			if u, ok := safeURL(a.Value, true); ok && !hasURL {

@@ -133,7 +133,14 @@ func checkFreeText(ft *FreeTextAnswer, v string) string {
 		return fmt.Sprintf("Enter at most %s (you entered %d).", plural(*ft.MaxLength, "character"), n)
 	}
 	for _, r := range ft.Regexes {
-		if r.re != nil && !r.re.MatchString(v) {
+		re := r.re
+		if re == nil { // a FreeTextAnswer built by hand rather than by Parse
+			var err error
+			if re, err = compileRegex(r.Regex, r.Flags); err != nil {
+				continue
+			}
+		}
+		if !re.MatchString(v) {
 			if strings.TrimSpace(r.ErrorText) != "" {
 				return r.ErrorText
 			}
