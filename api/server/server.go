@@ -13,6 +13,7 @@ import (
 	"github.com/hitd/hitd/api"
 	"github.com/hitd/hitd/api/awsjson"
 	"github.com/hitd/hitd/api/rest"
+	"github.com/hitd/hitd/api/workerapi"
 )
 
 // Options configures the handler.
@@ -25,6 +26,10 @@ type Options struct {
 	// move the Service's fake clock far from real time keep real time here,
 	// because real SDKs sign with the real time.
 	SignatureClock hitd.Clock
+	// Web is the worker web site (package web). When set, GET / and every
+	// path the API does not claim are its; nil keeps the plain-text banner
+	// at GET / and 404s elsewhere.
+	Web http.Handler
 }
 
 // New returns the HTTP handler for svc.
@@ -45,6 +50,8 @@ func New(svc *hitd.Service, opts Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/{op}", restEdge)
 	mux.Handle("/api/v1/{op}", restEdge)
+	// The request log records worker API errors (api.Info), so the edge needs no logger of its own.
+	mux.Handle(workerapi.Prefix+"/", workerapi.New(svc, workerapi.Options{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -61,11 +68,28 @@ func New(svc *hitd.Service, opts Options) http.Handler {
 		// the legacy query API will be told apart by its form body.
 		jsonEdge.ServeHTTP(w, r)
 	})
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("hitd: an Amazon Mechanical Turk Requester API server.\nPoint an AWS SDK's endpoint_url here (POST / with X-Amz-Target), or POST JSON to /v1/<operation>.\n"))
-	})
+	if opts.Web != nil {
+		// The site gets GET / and every path not claimed above (the API's
+		// more specific patterns win; /api/worker/v1/ is mounted the same way).
+		mux.Handle("GET /{$}", opts.Web)
+		mux.Handle("/", opts.Web)
+	} else {
+		mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Write([]byte("hitd: an Amazon Mechanical Turk Requester API server.\nPoint an AWS SDK's endpoint_url here (POST / with X-Amz-Target), or POST JSON to /v1/<operation>.\n"))
+		})
+	}
 	return logRequests(logger, mux)
+}
+
+// LogRequests wraps h in the same per-request log line and panic recovery
+// as New's handler (for handlers served on another listener, such as the
+// worker site's content origin).
+func LogRequests(logger *slog.Logger, h http.Handler) http.Handler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return logRequests(logger, h)
 }
 
 // statusWriter remembers the status code written.

@@ -194,26 +194,6 @@ type errorDetail struct {
 	Fields  map[string]string `json:"fields,omitempty"`
 }
 
-// statusOf maps domain codes to HTTP statuses. (The worker web site keeps
-// the same mapping for its pages; the two should move to one place in api/.)
-func statusOf(code hitd.Code) int {
-	switch code {
-	case hitd.ErrNotAuthenticated:
-		return http.StatusUnauthorized
-	case hitd.ErrNotAuthorized, hitd.ErrSignupClosed:
-		return http.StatusForbidden
-	case hitd.ErrHITNotFound, hitd.ErrHITTypeNotFound, hitd.ErrAssignmentNotFound, hitd.ErrWorkerNotFound:
-		return http.StatusNotFound
-	case hitd.ErrHITNotAvailable, hitd.ErrAlreadyAccepted, hitd.ErrInvalidAssignmentState, hitd.ErrInvalidHITState, hitd.ErrUsernameTaken:
-		return http.StatusConflict
-	case hitd.ErrInvalidAnswer:
-		return http.StatusUnprocessableEntity
-	case hitd.ErrInternal:
-		return http.StatusInternalServerError
-	}
-	return http.StatusBadRequest
-}
-
 // writeError writes err in the API's error shape. Anything that is not a
 // domain error is internal: logged, and answered with a generic message.
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -233,7 +213,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		writeJSON(w, http.StatusInternalServerError, errorBody{errorDetail{Code: hitd.ErrInternal, Message: hitd.ErrorMessage(err)}})
 		return
 	}
-	status := statusOf(de.Code)
+	status := api.WorkerStatus(de.Code)
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="hitd worker API"`)
 	}

@@ -12,9 +12,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -22,15 +24,25 @@ import (
 
 	"github.com/hitd/hitd"
 	"github.com/hitd/hitd/api/server"
+	"github.com/hitd/hitd/scheduler"
 	"github.com/hitd/hitd/sqlite"
+	"github.com/hitd/hitd/web"
 )
 
 const usage = `hitd — a self-hosted Amazon Mechanical Turk Requester API server
 
 Usage:
   hitd serve [--listen ADDR] [--data-dir DIR] [--db URL] [flags]
+             [--worker-signup open|invite|closed] [--public-url URL]
+             [--content-listen ADDR] [--content-origin URL]
   hitd requester create --name NAME [--data-dir DIR] [--db URL]
   hitd requester list [--data-dir DIR] [--db URL]
+  hitd requester deposit --access-key-id ID --amount 100.00 [--data-dir DIR] [--db URL]
+  hitd worker create --username NAME --password PASSWORD [--data-dir DIR] [--db URL]
+  hitd worker invite [--data-dir DIR] [--db URL]
+  hitd worker list [--data-dir DIR] [--db URL]
+
+The admin commands work while the server runs.
 
 Run "hitd <command> -h" for a command's flags.
 `
@@ -52,17 +64,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr)
-	case "requester":
+	case "requester", "worker":
+		sub := adminCommands[args[0]]
+		names := make([]string, 0, len(sub))
+		for n := range sub {
+			names = append(names, n)
+		}
+		sort.Strings(names)
 		if len(args) < 2 {
-			return fmt.Errorf("usage: hitd requester create|list")
+			return fmt.Errorf("usage: hitd %s %s", args[0], strings.Join(names, "|"))
 		}
-		switch args[1] {
-		case "create":
-			return requesterCreate(ctx, args[2:], stdout, stderr)
-		case "list":
-			return requesterList(ctx, args[2:], stdout, stderr)
+		cmd, ok := sub[args[1]]
+		if !ok {
+			return fmt.Errorf("unknown %s command %q (want %s)", args[0], args[1], strings.Join(names, ", "))
 		}
-		return fmt.Errorf("unknown requester command %q (want create or list)", args[1])
+		return cmd().exec(ctx, args[2:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -147,7 +163,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	allowHTTP := fs.Bool("allow-http-external-urls", envOr("HITD_ALLOW_HTTP_EXTERNAL_URLS", "") == "true", "accept http:// ExternalQuestion URLs for any host (env HITD_ALLOW_HTTP_EXTERNAL_URLS=true)")
 	logFormat := fs.String("log-format", envOr("HITD_LOG_FORMAT", "text"), "log format: text or json (env HITD_LOG_FORMAT)")
 	shutdownGrace := fs.Duration("shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on SIGTERM/SIGINT")
+	signup := fs.String("worker-signup", envOr("HITD_WORKER_SIGNUP", "open"), "who may sign up as a worker on the web site: open, invite or closed (env HITD_WORKER_SIGNUP)")
+	publicURL := fs.String("public-url", envOr("HITD_PUBLIC_URL", ""), "the site's base URL as browsers reach it, e.g. https://hits.example.org (env HITD_PUBLIC_URL; default: from each request)")
+	contentListen := fs.String("content-listen", envOr("HITD_CONTENT_LISTEN", ""), "serve requester HTML on a second address, a separate origin (env HITD_CONTENT_LISTEN)")
+	schedEvery := fs.Duration("scheduler-interval", time.Second, "how often due work (abandonment, auto-approval, expiry refunds) is applied")
+	contentOrigin := fs.String("content-origin", envOr("HITD_CONTENT_ORIGIN", ""), "the origin browsers reach --content-listen at (env HITD_CONTENT_ORIGIN; default http://ADDR)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	webOpts, err := webOptions(*signup, *publicURL, *listen, *contentListen, *contentOrigin)
+	if err != nil {
 		return err
 	}
 	var logger *slog.Logger
@@ -189,88 +214,302 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 `, root.AccessKeyID, root.SecretAccessKey)
 	}
 
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		return err
+	webOpts.Logger = logger
+	site := web.New(svc, webOpts)
+	servers := []*http.Server{newHTTPServer(server.New(svc, server.Options{Logger: logger, Web: site.Handler()}), logger)}
+	addrs := []string{*listen}
+	if *contentListen != "" {
+		servers = append(servers, newHTTPServer(server.LogRequests(logger, site.ContentHandler()), logger))
+		addrs = append(addrs, *contentListen)
 	}
-	srv := &http.Server{
-		Handler:           server.New(svc, server.Options{Logger: logger}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	var lns []net.Listener
+	for _, addr := range addrs {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return err
+		}
+		lns = append(lns, ln)
 	}
-	logger.Info("hitd listening", "addr", ln.Addr().String(), "data_dir", sf.dataDir, "root_requester", root.ID, "root_access_key_id", root.AccessKeyID)
+	logger.Info("hitd listening", "addr", lns[0].Addr().String(), "data_dir", sf.dataDir, "root_requester", root.ID, "root_access_key_id", root.AccessKeyID,
+		"worker_signup", string(webOpts.Signup), "public_url", webOpts.PublicURL)
+	if len(lns) > 1 {
+		logger.Info("serving requester HTML", "addr", lns[1].Addr().String(), "content_origin", webOpts.ContentOrigin)
+	}
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	// The scheduler runs until the servers have stopped, so work submitted
+	// during the shutdown grace period is still scheduled on the next start.
+	schedCtx, stopSched := context.WithCancel(context.Background())
+	schedDone := make(chan struct{})
+	go func() {
+		defer close(schedDone)
+		scheduler.New(svc, svc.Clock(), scheduler.Options{Interval: *schedEvery, Logger: logger}).Run(schedCtx)
+	}()
+	defer func() { stopSched(); <-schedDone }()
+
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(lns[i]) }()
+	}
 	select {
 	case err := <-errc:
+		for _, srv := range servers {
+			srv.Close()
+		}
 		return err
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down: finishing in-flight requests", "timeout", shutdownGrace.String())
 	sctx, cancel := context.WithTimeout(context.Background(), *shutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	var errs []error
+	for _, srv := range servers {
+		if err := srv.Shutdown(sctx); err != nil {
+			errs = append(errs, fmt.Errorf("shutdown: %w", err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	logger.Info("stopped")
 	return nil
 }
 
-func requesterCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("requester create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fs)
-	name := fs.String("name", "", "requester name (required)")
-	if err := fs.Parse(args); err != nil {
-		return err
+func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	if *name == "" {
-		return fmt.Errorf("requester create: --name is required")
+}
+
+// webOptions checks the worker-site flags. With --content-listen the site
+// must know both origins: --content-origin defaults to http://ADDR and
+// --public-url to http://LISTEN, unless an address has no host (":8081",
+// "0.0.0.0:8081"), which no browser can reach.
+func webOptions(signup, publicURL, listen, contentListen, contentOrigin string) (web.Options, error) {
+	o := web.Options{Signup: hitd.SignupPolicy(signup), PublicURL: strings.TrimRight(publicURL, "/")}
+	switch o.Signup {
+	case hitd.SignupOpen, hitd.SignupInvite, hitd.SignupClosed:
+	default:
+		return o, fmt.Errorf("--worker-signup %q: want open, invite or closed", signup)
 	}
-	svc, store, err := sf.open(ctx, hitd.Config{})
+	if o.PublicURL != "" {
+		if err := checkOrigin("--public-url", o.PublicURL, true); err != nil {
+			return o, err
+		}
+	}
+	if contentListen == "" {
+		if contentOrigin != "" {
+			return o, fmt.Errorf("--content-origin needs --content-listen")
+		}
+	} else {
+		var err error
+		if contentOrigin == "" {
+			if contentOrigin, err = originFor("--content-listen", contentListen, "--content-origin"); err != nil {
+				return o, err
+			}
+		}
+		if err := checkOrigin("--content-origin", contentOrigin, false); err != nil {
+			return o, err
+		}
+		o.ContentOrigin = strings.TrimRight(contentOrigin, "/")
+		if o.PublicURL == "" {
+			if o.PublicURL, err = originFor("--listen", listen, "--public-url"); err != nil {
+				return o, err
+			}
+		}
+		if strings.EqualFold(o.ContentOrigin, o.PublicURL) {
+			return o, fmt.Errorf("--content-origin %s is the site's own origin; requester HTML must be served from another one", o.ContentOrigin)
+		}
+	}
+	o.SecureCookies = strings.HasPrefix(o.PublicURL, "https://")
+	return o, nil
+}
+
+// originFor is http://ADDR for a listen address a browser can reach.
+func originFor(flagName, addr, needFlag string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return err
+		return "", fmt.Errorf("%s %q: %v", flagName, addr, err)
 	}
-	defer store.Close()
-	r, err := svc.CreateRequester(ctx, *name)
-	if err != nil {
-		return err
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		return "", fmt.Errorf("%s %q listens on every interface; set %s to the URL browsers use", flagName, addr, needFlag)
 	}
-	fmt.Fprintf(stdout, "RequesterId:     %s\nName:            %s\nAccessKeyId:     %s\nSecretAccessKey: %s\nBalance:         %s\n",
-		r.ID, r.Name, r.AccessKeyID, r.SecretAccessKey, r.Balance)
+	return "http://" + net.JoinHostPort(host, port), nil
+}
+
+// checkOrigin checks that u is an http(s) URL with a host (and, unless
+// pathOK, nothing after it).
+func checkOrigin(flagName, u string, pathOK bool) error {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.RawQuery != "" || p.Fragment != "" || (!pathOK && p.Path != "" && p.Path != "/") {
+		return fmt.Errorf("%s %q: want a URL like https://hits.example.org", flagName, u)
+	}
 	return nil
 }
 
-func requesterList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("requester list", flag.ContinueOnError)
+// adminCommand is one admin subcommand: the store flags plus its own,
+// which of its flags are required, and what it does with the Service.
+type adminCommand struct {
+	name     string
+	flags    func(fs *flag.FlagSet)
+	required []string
+	run      func(ctx context.Context, svc *hitd.Service, stdout io.Writer) error
+}
+
+func (c adminCommand) exec(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var sf storeFlags
 	sf.register(fs)
+	if c.flags != nil {
+		c.flags(fs)
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	for _, name := range c.required {
+		if fs.Lookup(name).Value.String() == "" {
+			return fmt.Errorf("%s: --%s is required", c.name, name)
+		}
 	}
 	svc, store, err := sf.open(ctx, hitd.Config{})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	rs, err := svc.ListRequesters(ctx)
-	if err != nil {
+	if err := c.run(ctx, svc, stdout); err != nil && hitd.ErrorCode(err) != hitd.ErrInternal {
+		return errors.New(hitd.ErrorMessage(err)) // an operator reads it; the code adds nothing
+	} else if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "REQUESTER ID\tNAME\tACCESS KEY ID\tBALANCE\tROOT\tCREATED")
-	for _, r := range rs {
-		root := ""
-		if r.Root {
-			root = "yes"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.AccessKeyID, r.Balance, root, r.CreationTime.Format(time.RFC3339))
+	return nil
+}
+
+// adminCommands are the subcommands of "hitd requester" and "hitd worker".
+var adminCommands = map[string]map[string]func() adminCommand{
+	"requester": {"create": requesterCreate, "list": requesterList, "deposit": requesterDeposit},
+	"worker":    {"create": workerCreate, "invite": workerInvite, "list": workerList},
+}
+
+func requesterCreate() adminCommand {
+	var name string
+	return adminCommand{
+		name:     "requester create",
+		flags:    func(fs *flag.FlagSet) { fs.StringVar(&name, "name", "", "requester name (required)") },
+		required: []string{"name"},
+		run: func(ctx context.Context, svc *hitd.Service, stdout io.Writer) error {
+			r, err := svc.CreateRequester(ctx, name)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "RequesterId:     %s\nName:            %s\nAccessKeyId:     %s\nSecretAccessKey: %s\nBalance:         %s\n",
+				r.ID, r.Name, r.AccessKeyID, r.SecretAccessKey, r.Balance)
+			return nil
+		},
 	}
-	return tw.Flush()
+}
+
+func requesterList() adminCommand {
+	return adminCommand{
+		name: "requester list",
+		run: func(ctx context.Context, svc *hitd.Service, stdout io.Writer) error {
+			rs, err := svc.ListRequesters(ctx)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "REQUESTER ID\tNAME\tACCESS KEY ID\tBALANCE\tROOT\tCREATED")
+			for _, r := range rs {
+				root := ""
+				if r.Root {
+					root = "yes"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.AccessKeyID, r.Balance, root, r.CreationTime.Format(time.RFC3339))
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func requesterDeposit() adminCommand {
+	var key, amount string
+	return adminCommand{
+		name: "requester deposit",
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&key, "access-key-id", "", "the requester's access key id (required)")
+			fs.StringVar(&amount, "amount", "", "USD to add to the available balance, e.g. 100.00 (required)")
+		},
+		required: []string{"access-key-id", "amount"},
+		run: func(ctx context.Context, svc *hitd.Service, stdout io.Writer) error {
+			r, err := svc.Deposit(ctx, hitd.DepositInput{AccessKeyID: key, Amount: amount})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, r.Balance)
+			return nil
+		},
+	}
+}
+
+func workerCreate() adminCommand {
+	var username, password string
+	return adminCommand{
+		name: "worker create",
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&username, "username", "", "the worker's username (required)")
+			fs.StringVar(&password, "password", "", "the worker's password, at least 8 characters (required)")
+		},
+		required: []string{"username", "password"},
+		run: func(ctx context.Context, svc *hitd.Service, stdout io.Writer) error {
+			w, err := svc.CreateWorker(ctx, username, password)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, w.ID)
+			return nil
+		},
+	}
+}
+
+func workerInvite() adminCommand {
+	return adminCommand{
+		name: "worker invite",
+		run: func(ctx context.Context, svc *hitd.Service, stdout io.Writer) error {
+			code, err := svc.CreateWorkerInvite(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, code)
+			return nil
+		},
+	}
+}
+
+func workerList() adminCommand {
+	return adminCommand{
+		name: "worker list",
+		run: func(ctx context.Context, svc *hitd.Service, stdout io.Writer) error {
+			ws, err := svc.ListWorkers(ctx)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "WORKER ID\tUSERNAME\tLOCATION\tEARNINGS\tSUBMITTED\tAPPROVED\tREJECTED\tCREATED")
+			for _, w := range ws {
+				loc := w.Country
+				if w.Subdivision != "" {
+					loc += "-" + w.Subdivision
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", w.ID, w.Username, loc, w.Earnings, w.Submitted, w.Approved, w.Rejected, w.CreationTime.Format(time.RFC3339))
+			}
+			return tw.Flush()
+		},
+	}
 }

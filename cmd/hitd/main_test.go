@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -35,13 +38,14 @@ func freeAddr(t *testing.T) string {
 }
 
 // startServe runs `hitd serve` until the returned stop is called.
-func startServe(t *testing.T, dataDir string) (stdout *syncBuffer, addr string, stop func() error) {
+func startServe(t *testing.T, dataDir string, extra ...string) (stdout *syncBuffer, addr string, stop func() error) {
 	t.Helper()
 	addr = freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "--listen", addr, "--data-dir", dataDir}, stdout, stderr) }()
+	args := append([]string{"serve", "--listen", addr, "--data-dir", dataDir}, extra...)
+	go func() { done <- run(ctx, args, stdout, stderr) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		resp, err := http.Get("http://" + addr + "/healthz")
@@ -133,5 +137,167 @@ func TestDBFlag(t *testing.T) {
 	}
 	if _, err := sqlitePath("d", "postgres://u:pw@h/db"); err == nil || strings.Contains(err.Error(), "pw") {
 		t.Errorf("postgres URL: %v (must fail and not leak the password)", err)
+	}
+}
+
+// runCmd runs an admin command and returns its standard output.
+func runCmd(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, &out, &errOut)
+	return out.String(), err
+}
+
+func TestWorkerAndDepositCommands(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("HITD_ROOT_ACCESS_KEY_ID", "HITDENVROOTKEY000002")
+	t.Setenv("HITD_ROOT_SECRET_ACCESS_KEY", "env-secret")
+	_, addr, stop := startServe(t, dir)
+	defer func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+
+	// While the server runs: create a worker, who can then log in on the site.
+	out, err := runCmd(t, "worker", "create", "--username", "amara", "--password", "long-password", "--data-dir", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(out)
+	if !regexp.MustCompile(`^A[0-9A-Z]{13}$`).MatchString(id) {
+		t.Errorf("worker create printed %q, want a WorkerId", out)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noRedirect.PostForm("http://"+addr+"/login", url.Values{"username": {"amara"}, "password": {"long-password"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || len(res.Cookies()) == 0 {
+		t.Errorf("login of the created worker: %d %v", res.StatusCode, res.Cookies())
+	}
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // in the error
+	}{
+		{"duplicate username", []string{"worker", "create", "--username", "AMARA", "--password", "long-password"}, "taken"},
+		{"short password", []string{"worker", "create", "--username", "bo-b", "--password", "short"}, "at least 8"},
+		{"missing flags", []string{"worker", "create", "--username", "x"}, "required"},
+		{"unknown key", []string{"requester", "deposit", "--access-key-id", "HITDNOSUCHKEY", "--amount", "1.00"}, "No requester"},
+		{"bad amount", []string{"requester", "deposit", "--access-key-id", "HITDENVROOTKEY000002", "--amount", "-5"}, "invalid"},
+		{"unknown worker command", []string{"worker", "delete"}, "unknown worker command"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := runCmd(t, append(tc.args, "--data-dir", dir)...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+
+	code1, err := runCmd(t, "worker", "invite", "--data-dir", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code2, _ := runCmd(t, "worker", "invite", "--data-dir", dir)
+	if len(strings.TrimSpace(code1)) < 20 || code1 == code2 {
+		t.Errorf("invite codes %q, %q", code1, code2)
+	}
+
+	list, err := runCmd(t, "worker", "list", "--data-dir", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(list, "WORKER ID") || !strings.Contains(list, id) || !strings.Contains(list, "amara") || strings.Contains(list, "long-password") {
+		t.Errorf("worker list:\n%s", list)
+	}
+
+	bal, err := runCmd(t, "requester", "deposit", "--access-key-id", "HITDENVROOTKEY000002", "--amount", "100.00", "--data-dir", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(bal) != "10100.00" {
+		t.Errorf("deposit printed %q, want 10100.00", bal)
+	}
+}
+
+func TestServeWorkerSiteFlags(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("HITD_ROOT_ACCESS_KEY_ID", "HITDENVROOTKEY000003")
+	t.Setenv("HITD_ROOT_SECRET_ACCESS_KEY", "env-secret")
+	contentAddr := freeAddr(t)
+	_, addr, stop := startServe(t, dir, "--worker-signup", "invite", "--content-listen", contentAddr)
+	defer func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	get := func(u string) (*http.Response, string) {
+		t.Helper()
+		res, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, string(b)
+	}
+	res, body := get("http://" + addr + "/signup")
+	if res.StatusCode != 200 || !strings.Contains(body, `name="invite"`) {
+		t.Errorf("sign-up page under --worker-signup invite: %d", res.StatusCode)
+	}
+	if res, body := get("http://" + addr + "/"); res.StatusCode != 200 || !strings.Contains(body, "Available HITs") {
+		t.Errorf("GET / is not the worker site: %d", res.StatusCode)
+	}
+	// The content origin serves requester HTML (none here) under its sandbox policy.
+	res, _ = get("http://" + contentAddr + "/content/preview-NOSUCHHIT")
+	if res.StatusCode != 404 || !strings.HasPrefix(res.Header.Get("Content-Security-Policy"), "sandbox ") ||
+		!strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors http://"+addr) {
+		t.Errorf("content origin: %d %q", res.StatusCode, res.Header.Get("Content-Security-Policy"))
+	}
+	// …and the site no longer does.
+	if res, _ := get("http://" + addr + "/content/preview-NOSUCHHIT"); res.StatusCode != 404 || strings.HasPrefix(res.Header.Get("Content-Security-Policy"), "sandbox") {
+		t.Errorf("the site serves /content/ beside a content origin")
+	}
+}
+
+func TestWebOptionsFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name                                            string
+		signup, public, listen, contentListen, contentO string
+		wantErr                                         string
+		wantPublic, wantContent                         string
+		wantSecure                                      bool
+	}{
+		{name: "defaults", signup: "open", listen: "127.0.0.1:8080"},
+		{name: "bad signup", signup: "sometimes", listen: "127.0.0.1:8080", wantErr: "--worker-signup"},
+		{name: "https public", signup: "open", public: "https://hits.example.org/", listen: ":8080", wantPublic: "https://hits.example.org", wantSecure: true},
+		{name: "bad public", signup: "open", public: "hits.example.org", listen: ":8080", wantErr: "--public-url"},
+		{name: "content defaults", signup: "open", listen: "127.0.0.1:8080", contentListen: "127.0.0.1:8081", wantPublic: "http://127.0.0.1:8080", wantContent: "http://127.0.0.1:8081"},
+		{name: "content on all interfaces", signup: "open", listen: "127.0.0.1:8080", contentListen: ":8081", wantErr: "--content-origin"},
+		{name: "site on all interfaces", signup: "open", listen: "0.0.0.0:8080", contentListen: "127.0.0.1:8081", wantErr: "--public-url"},
+		{name: "explicit origins", signup: "invite", public: "https://hits.example.org", listen: ":8080", contentListen: ":8081", contentO: "https://content.example.net",
+			wantPublic: "https://hits.example.org", wantContent: "https://content.example.net", wantSecure: true},
+		{name: "content origin is the site", signup: "open", public: "http://127.0.0.1:8080", listen: ":8080", contentListen: ":8081", contentO: "http://127.0.0.1:8080", wantErr: "another one"},
+		{name: "origin without listener", signup: "open", listen: ":8080", contentO: "https://content.example.net", wantErr: "--content-listen"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := webOptions(tc.signup, tc.public, tc.listen, tc.contentListen, tc.contentO)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("error %v, want one mentioning %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.PublicURL != tc.wantPublic || o.ContentOrigin != tc.wantContent || o.SecureCookies != tc.wantSecure {
+				t.Errorf("got public %q content %q secure %v", o.PublicURL, o.ContentOrigin, o.SecureCookies)
+			}
+		})
 	}
 }

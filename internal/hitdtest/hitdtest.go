@@ -16,6 +16,7 @@ import (
 	"github.com/hitd/hitd"
 	"github.com/hitd/hitd/api/server"
 	"github.com/hitd/hitd/sqlite"
+	"github.com/hitd/hitd/web"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -34,11 +35,21 @@ type Env struct {
 	Store   hitd.Store
 	Root    *hitd.Requester
 	Client  *mturk.Client // signed as the root requester
+	// ContentURL is the separate content origin serving requester HTML
+	// (Options.SeparateContentOrigin), "" otherwise.
+	ContentURL string
 }
 
 // Options tweak New.
 type Options struct {
 	Config hitd.Config
+	// Web mounts the worker web site (package web) with WebOptions.
+	Web        bool
+	WebOptions web.Options
+	// SeparateContentOrigin (with Web) serves requester HTML from a second
+	// test server, Env.ContentURL, and sets WebOptions.ContentOrigin and
+	// (if empty) WebOptions.PublicURL accordingly.
+	SeparateContentOrigin bool
 }
 
 // New starts a server. The fake clock starts at the current real time so
@@ -68,12 +79,37 @@ func New(t testing.TB, opts ...Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(svc, server.Options{SignatureClock: hitd.SystemClock{}}))
+	// Unstarted servers know their address, which the web site's options need.
+	srv := httptest.NewUnstartedServer(nil)
+	e := &Env{T: t, URL: "http://" + srv.Listener.Addr().String(), Clock: clock, Service: svc, Store: store, Root: root}
+	sopts := server.Options{SignatureClock: hitd.SystemClock{}}
+	var contentSrv *httptest.Server
+	if o.Web {
+		wo := o.WebOptions
+		if o.SeparateContentOrigin {
+			contentSrv = httptest.NewUnstartedServer(nil)
+			e.ContentURL = "http://" + contentSrv.Listener.Addr().String()
+			wo.ContentOrigin = e.ContentURL
+			if wo.PublicURL == "" {
+				wo.PublicURL = e.URL
+			}
+		}
+		site := web.New(svc, wo)
+		sopts.Web = site.Handler()
+		if contentSrv != nil {
+			contentSrv.Config.Handler = site.ContentHandler()
+			contentSrv.Start()
+		}
+	}
+	srv.Config.Handler = server.New(svc, sopts)
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
+		if contentSrv != nil {
+			contentSrv.Close()
+		}
 		store.Close()
 	})
-	e := &Env{T: t, URL: srv.URL, Clock: clock, Service: svc, Store: store, Root: root}
 	e.Client = e.NewClient(RootAccessKeyID, RootSecret)
 	return e
 }
