@@ -38,6 +38,8 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
+func assignmentSeq(a *Assignment) int64 { return a.Seq }
+
 func assignmentData(a *Assignment) *AssignmentData {
 	return &AssignmentData{
 		AssignmentId: a.ID, WorkerId: a.WorkerID, HITId: a.HITID, AssignmentStatus: a.Status,
@@ -101,10 +103,7 @@ func (s *Service) ListAssignmentsForHIT(ctx context.Context, c Caller, in *ListA
 		if err != nil {
 			return err
 		}
-		if len(list) > int(limit) {
-			list = list[:limit]
-			out.NextToken = encodeSeqToken(list[len(list)-1].Seq)
-		}
+		list, out.NextToken = pageOf(list, int(limit), assignmentSeq)
 		for _, a := range list {
 			out.Assignments = append(out.Assignments, assignmentData(a))
 		}
@@ -376,22 +375,9 @@ func (s *Service) ListReviewableHITs(ctx context.Context, c Caller, in *ListRevi
 		if err != nil {
 			return err
 		}
-		if len(hits) > int(limit) {
-			hits = hits[:limit]
-			out.NextToken = encodeSeqToken(hits[len(hits)-1].Seq)
-		}
-		types := map[string]*HITType{}
-		for _, h := range hits {
-			t, ok := types[h.HITTypeID]
-			if !ok {
-				if t, err = tx.HITType(ctx, h.HITTypeID); err != nil {
-					return err
-				}
-				types[h.HITTypeID] = t
-			}
-			out.HITs = append(out.HITs, hitData(h, t, q.Now))
-		}
-		return nil
+		hits, out.NextToken = pageOf(hits, int(limit), hitSeq)
+		out.HITs, err = hitDataList(ctx, tx, hits, q.Now)
+		return err
 	})
 	if err != nil {
 		return nil, internal("ListReviewableHITs", err)
@@ -595,10 +581,7 @@ func (s *Service) ListBonusPayments(ctx context.Context, c Caller, in *ListBonus
 		if err != nil {
 			return err
 		}
-		if len(list) > int(limit) {
-			list = list[:limit]
-			out.NextToken = encodeSeqToken(list[len(list)-1].Seq)
-		}
+		list, out.NextToken = pageOf(list, int(limit), func(b *BonusPayment) int64 { return b.Seq })
 		for _, b := range list {
 			out.BonusPayments = append(out.BonusPayments, &BonusPaymentData{WorkerId: b.WorkerID, BonusAmount: b.Amount.String(),
 				AssignmentId: b.AssignmentID, Reason: b.Reason, GrantTime: b.GrantTime})

@@ -449,28 +449,45 @@ func (s *Service) ListHITs(ctx context.Context, c Caller, in *ListHITsInput) (*L
 		if err != nil {
 			return err
 		}
-		if len(hits) > int(limit) {
-			hits = hits[:limit]
-			out.NextToken = encodeSeqToken(hits[len(hits)-1].Seq)
-		}
-		now := s.now()
-		types := map[string]*HITType{}
-		for _, h := range hits {
-			t, ok := types[h.HITTypeID]
-			if !ok {
-				if t, err = tx.HITType(ctx, h.HITTypeID); err != nil {
-					return err
-				}
-				types[h.HITTypeID] = t
-			}
-			out.HITs = append(out.HITs, hitData(h, t, now))
-		}
-		return nil
+		hits, out.NextToken = pageOf(hits, int(limit), hitSeq)
+		out.HITs, err = hitDataList(ctx, tx, hits, s.now())
+		return err
 	})
 	if err != nil {
 		return nil, internal("ListHITs", err)
 	}
 	out.NumResults = len(out.HITs)
+	return out, nil
+}
+
+// pageOf trims rows fetched with one more than limit to limit, and returns
+// the NextToken for the rest ("" when there is none).
+func pageOf[T any](rows []T, limit int, seq func(T) int64) ([]T, string) {
+	if len(rows) <= limit {
+		return rows, ""
+	}
+	rows = rows[:limit]
+	return rows, encodeSeqToken(seq(rows[len(rows)-1]))
+}
+
+func hitSeq(h *HIT) int64 { return h.Seq }
+
+// hitDataList joins HITs with their types as the API reports them, reading
+// each type once.
+func hitDataList(ctx context.Context, tx Tx, hits []*HIT, now time.Time) ([]*HITData, error) {
+	out := make([]*HITData, 0, len(hits))
+	types := map[string]*HITType{}
+	for _, h := range hits {
+		t, ok := types[h.HITTypeID]
+		if !ok {
+			var err error
+			if t, err = tx.HITType(ctx, h.HITTypeID); err != nil {
+				return nil, err
+			}
+			types[h.HITTypeID] = t
+		}
+		out = append(out, hitData(h, t, now))
+	}
 	return out, nil
 }
 

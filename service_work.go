@@ -510,10 +510,7 @@ func (s *Service) ListWorkerAssignments(ctx context.Context, workerID string, st
 		if err != nil {
 			return err
 		}
-		if len(list) > limit {
-			list = list[:limit]
-			out.NextToken = encodeSeqToken(list[len(list)-1].Seq)
-		}
+		list, out.NextToken = pageOf(list, limit, assignmentSeq)
 		now := s.now()
 		types, requesters := map[string]*HITType{}, map[string]string{}
 		for _, a := range list {

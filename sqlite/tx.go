@@ -106,19 +106,7 @@ func (t *txn) RootRequester(ctx context.Context) (*hitd.Requester, error) {
 
 func (t *txn) ListRequesters(ctx context.Context) ([]*hitd.Requester, error) {
 	rows, err := t.tx.QueryContext(ctx, `SELECT `+requesterCols+` FROM requesters ORDER BY created_at, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*hitd.Requester
-	for rows.Next() {
-		r, err := scanRequester(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanRequester)
 }
 
 const hitTypeCols = `id, requester_id, title, description, keywords, reward_cents, assignment_duration, auto_approval_delay, qualification_requirements, created_at`
@@ -252,21 +240,8 @@ func (t *txn) UpdateHIT(ctx context.Context, h *hitd.HIT) error {
 }
 
 func (t *txn) ListHITs(ctx context.Context, q hitd.HITQuery) ([]*hitd.HIT, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+hitCols+` FROM hits INDEXED BY hits_live_by_requester
-		WHERE requester_id = ? AND seq > ? AND disposed = 0 ORDER BY seq LIMIT ?`, q.RequesterID, q.AfterSeq, q.Limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*hitd.HIT
-	for rows.Next() {
-		h, err := scanHIT(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return scanHITs(t.tx.QueryContext(ctx, `SELECT `+hitCols+` FROM hits INDEXED BY hits_live_by_requester
+		WHERE requester_id = ? AND seq > ? AND disposed = 0 ORDER BY seq LIMIT ?`, q.RequesterID, q.AfterSeq, q.Limit))
 }
 
 func (t *txn) ClaimRequestToken(ctx context.Context, rt *hitd.RequestToken, notBefore time.Time) (*hitd.RequestToken, error) {

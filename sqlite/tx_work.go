@@ -26,21 +26,24 @@ func fromNullMS(v sql.NullInt64) time.Time {
 	return fromMS(v.Int64)
 }
 
-func scanHITs(rows *sql.Rows, err error) ([]*hitd.HIT, error) {
+// collect scans every row of a query with scan.
+func collect[T any](rows *sql.Rows, err error, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*hitd.HIT
+	var out []T
 	for rows.Next() {
-		h, err := scanHIT(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, h)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
+
+func scanHITs(rows *sql.Rows, err error) ([]*hitd.HIT, error) { return collect(rows, err, scanHIT) }
 
 func (t *txn) ListReviewableHITs(ctx context.Context, q hitd.ReviewableQuery) ([]*hitd.HIT, error) {
 	where := `requester_id = ? AND seq > ? AND disposed = 0 AND reviewing = 1`
@@ -105,19 +108,7 @@ func (t *txn) WorkerByUsername(ctx context.Context, username string) (*hitd.Work
 
 func (t *txn) ListWorkers(ctx context.Context) ([]*hitd.Worker, error) {
 	rows, err := t.tx.QueryContext(ctx, `SELECT `+workerCols+` FROM workers ORDER BY created_at, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*hitd.Worker
-	for rows.Next() {
-		w, err := scanWorker(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanWorker)
 }
 
 func (t *txn) InsertSession(ctx context.Context, s *hitd.Session) error {
@@ -263,19 +254,7 @@ func scanAssignment(row interface{ Scan(...any) error }) (*hitd.Assignment, erro
 }
 
 func scanAssignments(rows *sql.Rows, err error) ([]*hitd.Assignment, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*hitd.Assignment
-	for rows.Next() {
-		a, err := scanAssignment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanAssignment)
 }
 
 func (t *txn) InsertAssignment(ctx context.Context, a *hitd.Assignment) error {
