@@ -275,4 +275,3 @@ func (s *Service) WorkerMessages(ctx context.Context, workerID string, limit int
 	})
 	return out, err
 }
-
