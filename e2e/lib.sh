@@ -8,7 +8,7 @@ passed=0 failed=0
 run_id=$(date +%s%N)
 
 # jpy FILE EXPR: evaluates the Python expression EXPR with d = the JSON in FILE.
-jpy() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(v if isinstance(v,str) else json.dumps(v))' "$1" "$2"; }
+jpy() { python3 -c 'import json,re,sys; d=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(v if isinstance(v,str) else json.dumps(v))' "$1" "$2"; }
 
 fail() { echo "$*" >&2; exit 1; }
 

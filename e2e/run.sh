@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # End-to-end test of the hitd binary with the clients people use: boto3, the
-# AWS CLI and curl.
+# AWS CLI, curl, the AWS SDK for JavaScript, and a worker's browser.
 #
 # Builds the binary, starts it on a free loopback port with a fresh data
-# directory and fixed root keys, runs e2e/test_boto3.py, e2e/test_cli.sh and
-# e2e/test_curl.sh, then restarts the server (SIGTERM, wait, start again on
-# the same data directory) and checks what must survive a restart. Prints a
-# PASS/FAIL summary and exits non-zero on any failure, showing the server log.
+# directory and fixed root keys, runs e2e/test_boto3.py, e2e/test_cli.sh,
+# e2e/test_curl.sh, e2e/test_work_boto3.py (requesters post and review work
+# that workers do through the worker API) and, when node and Chromium are
+# there, e2e/browser/test_worker_site.mjs (a worker signs up and works HITs
+# on the web site in headless Chromium); then restarts the server (SIGTERM,
+# wait, start again on the same data directory) and checks what must survive
+# a restart; last, when the browser suite can run, starts the server once more
+# with --content-listen and runs it again with requester HTML on an origin of
+# its own. Prints a PASS/FAIL summary and exits non-zero on any failure,
+# showing the server log.
 #
-# Usage: bash e2e/run.sh        (from anywhere; needs go, python3 + boto3, aws, curl)
+# Usage: bash e2e/run.sh        (from anywhere; needs go, python3 + boto3, aws, curl;
+#                                node + /usr/bin/chromium for the browser suite, which
+#                                runs `npm ci` in e2e/browser when its node_modules is missing)
+# The browser suite's screenshots stay in a temp directory printed at the end.
 set -euo pipefail
 
 e2e=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -16,6 +25,7 @@ repo=$(cd "$e2e/.." && pwd)
 command -v go >/dev/null || export PATH=/usr/local/go/bin:$PATH
 PYTHON=${PYTHON:-python3}
 SUITE_TIMEOUT=${SUITE_TIMEOUT:-900} # seconds one suite may take before it counts as hung
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/hitd-e2e.XXXXXX")
 data=$work/data
@@ -23,6 +33,8 @@ log=$work/server.log
 server_pid=""
 results=()
 failures=0
+skips=()
+shots="" # the browser suite's screenshot directory, once made
 log_shown=0
 
 section() { printf '\n=== %s ===\n' "$*"; }
@@ -86,6 +98,46 @@ suite() {
 	record "$name" "$rc"
 }
 
+# node_modules_ready: e2e/browser's packages (playwright-core, @aws-sdk/client-mturk)
+# are installed, by `npm ci` once if they are missing (a failure is recorded).
+npm_rc=""
+node_modules_ready() {
+	if [[ -z $npm_rc ]]; then
+		npm_rc=0
+		if [[ ! -d $e2e/browser/node_modules/playwright-core || ! -d $e2e/browser/node_modules/@aws-sdk/client-mturk ]]; then
+			section "npm ci (e2e/browser)"
+			(cd "$e2e/browser" && npm ci --no-audit --no-fund) || npm_rc=$?
+			record "npm ci in e2e/browser" "$npm_rc"
+		fi
+	fi
+	((npm_rc == 0))
+}
+
+# browser_missing: why the browser suite cannot run here ("" if it can).
+browser_missing() {
+	command -v node >/dev/null || { echo "node is not installed"; return; }
+	[[ -x $CHROMIUM ]] || echo "$CHROMIUM is not installed (apt-get install chromium)"
+}
+
+# browser_suite LABEL SHOTS_SUBDIR [ENV=VALUE...]: the worker site in headless Chromium,
+# when node and Chromium are installed (.ci/run installs both); otherwise a
+# recorded skip. Runs `npm ci` in e2e/browser first if its packages are missing.
+browser_suite() {
+	local name="browser: worker site in Chromium, $1 (e2e/browser/test_worker_site.mjs)" sub=$2 why
+	shift 2
+	why=$(browser_missing)
+	if [[ -n $why ]]; then
+		section "$name"
+		echo "SKIP: $why"
+		skips+=("SKIP  $name: $why")
+		return
+	fi
+	node_modules_ready || return 0
+	# Screenshots are kept after the run (outside $work), for people to look at.
+	[[ -n $shots ]] || shots=$(mktemp -d "${TMPDIR:-/tmp}/hitd-e2e-shots.XXXXXX")
+	suite "$name" env CHROMIUM="$CHROMIUM" HITD_E2E_SHOTS="$shots/$sub" "$@" node "$e2e/browser/test_worker_site.mjs"
+}
+
 wait_healthy() {
 	for _ in $(seq 300); do # 30 s
 		if [[ $(curl -s --max-time 2 "$HITD_ENDPOINT/healthz" 2>/dev/null) == ok* ]]; then
@@ -110,7 +162,7 @@ port=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0));
 export HITD_ENDPOINT=http://127.0.0.1:$port
 export HITD_KEY=HITDE2EROOTKEY000001
 export HITD_SECRET=e2eRootSecret0123456789abcdefghijklmnopq
-export HITD_BIN=$work/hitd HITD_DATA_DIR=$data HITD_E2E_STATE=$work/state.json
+export HITD_BIN=$work/hitd HITD_DATA_DIR=$data HITD_E2E_STATE=$work/state.json HITD_E2E_WORK_STATE=$work/work-state.json
 # The server's own configuration (root keys) comes from its environment.
 export HITD_ROOT_ACCESS_KEY_ID=$HITD_KEY HITD_ROOT_SECRET_ACCESS_KEY=$HITD_SECRET
 
@@ -126,6 +178,10 @@ echo "server pid $server_pid on $HITD_ENDPOINT"
 suite "boto3 (e2e/test_boto3.py)" "$PYTHON" "$e2e/test_boto3.py" main
 suite "AWS CLI (e2e/test_cli.sh)" bash "$e2e/test_cli.sh"
 suite "curl (e2e/test_curl.sh)" bash "$e2e/test_curl.sh"
+# The work suite's JavaScript SDK check uses e2e/browser's packages too.
+! command -v node >/dev/null || node_modules_ready || true
+suite "work: boto3 + worker API + AWS CLI + JS SDK (e2e/test_work_boto3.py)" "$PYTHON" "$e2e/test_work_boto3.py" main
+browser_suite "content under /content/" same-origin
 
 section "server log"
 log_rc=0
@@ -152,6 +208,7 @@ wait_healthy || start_rc=$?
 record "server restarts (HITD_LISTEN, HITD_DATA_DIR) and answers /healthz" "$start_rc"
 if ((start_rc == 0)); then
 	suite "after restart (e2e/test_boto3.py after-restart)" "$PYTHON" "$e2e/test_boto3.py" after-restart
+	suite "work after restart (e2e/test_work_boto3.py after-restart)" "$PYTHON" "$e2e/test_work_boto3.py" after-restart
 fi
 
 section "admin command while the server runs, store named by HITD_DB"
@@ -172,8 +229,40 @@ stop_rc=0
 stop_server || stop_rc=$?
 record "graceful shutdown after the restart" "$stop_rc"
 
+if [[ -z $(browser_missing) ]]; then
+	# Requester HTML on an origin of its own: the browser suite again, against
+	# the same data directory (its names are unique per run).
+	cport=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	section "start with a separate content origin (--content-listen 127.0.0.1:$cport)"
+	echo "--- restart with --content-listen ---" >>"$log"
+	"$work/hitd" serve --listen "127.0.0.1:$port" --content-listen "127.0.0.1:$cport" --data-dir "$data" >>"$log" 2>&1 &
+	server_pid=$!
+	start_rc=0
+	wait_healthy || start_rc=$?
+	record "server starts with --content-listen and answers /healthz" "$start_rc"
+	if ((start_rc == 0)); then
+		browser_suite "content on its own origin (--content-listen)" content-origin \
+			HITD_E2E_CONTENT_ORIGIN="http://127.0.0.1:$cport"
+	fi
+	stop_rc=0
+	stop_server || stop_rc=$?
+	record "graceful shutdown (--content-listen)" "$stop_rc"
+fi
+
+section "server log, whole run"
+log_rc=0
+if grep -E 'level=ERROR|panic' "$log"; then
+	echo "the server logged errors (above)"
+	log_rc=1
+else
+	echo "no errors logged across the restarts"
+fi
+record "server log: no errors across the restarts" "$log_rc"
+
 section "summary"
 printf '%s\n' "${results[@]}"
+((${#skips[@]} == 0)) || printf '%s\n' "${skips[@]}"
+[[ -z $shots ]] || echo "screenshots (kept): $shots"
 total=${#results[@]}
 if ((failures == 0)); then
 	echo "PASS: end-to-end, all $total steps passed"
@@ -181,5 +270,7 @@ else
 	echo "FAIL: end-to-end, $failures of $total steps failed"
 	show_log
 fi
-echo "e2e: $((total - failures)) passed, $failures failed"
+skipped=""
+((${#skips[@]} == 0)) || skipped=", ${#skips[@]} skipped"
+echo "e2e: $((total - failures)) passed, $failures failed$skipped"
 ((failures == 0))

@@ -32,8 +32,10 @@ cat >"$tmp/question.xml" <<'EOF'
 EOF
 
 t_balance() {
+	# boto3's suite ran first and its HITs reserve money: check the shape only
+	# (test_work_boto3.py checks the arithmetic on a requester of its own).
 	mturk get-account-balance >"$tmp/out.json"
-	expect "$tmp/out.json" 'd["AvailableBalance"]' 10000.00
+	expect "$tmp/out.json" 'bool(re.fullmatch(r"[0-9]+\.[0-9]{2}", d["AvailableBalance"])) and float(d["AvailableBalance"]) < 10000' true
 }
 
 t_create_and_get_hit() {
