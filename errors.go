@@ -34,6 +34,8 @@ const (
 	ErrInsufficientFunds        Code = "InsufficientFunds"
 	ErrInvalidMaxAssignmentsInc Code = "InvalidMaximumAssignmentsIncrease"
 	ErrWorkerNotFound           Code = "WorkerDoesNotExist"
+	ErrQualTypeExists           Code = "QualificationTypeAlreadyExists"
+	ErrQualificationNotFound    Code = "QualificationDoesNotExist"
 	ErrDuplicateRequest         Code = "DuplicateRequest" // a UniqueRequestToken reused within its lifetime (other than CreateHIT)
 
 	// Worker-side codes: the worker site and worker API report them; the

@@ -373,13 +373,15 @@ func validateReviewPolicyName(p *ReviewPolicy) error {
 }
 
 // checkQualificationTypesExist checks that every required qualification
-// type is a system type or exists. Requester-defined qualification types
-// arrive with the qualification operations; until then only system types
-// exist.
-func (s *Service) checkQualificationTypesExist(_ context.Context, _ Tx, reqs []QualificationRequirement) error {
+// type is a system type or a live (not deleted) requester-defined type, of
+// any requester, as on MTurk.
+func (s *Service) checkQualificationTypesExist(ctx context.Context, tx Tx, reqs []QualificationRequirement) error {
 	for _, q := range reqs {
-		if !IsSystemQualificationType(q.QualificationTypeId) {
-			return Errorf(ErrQualTypeNotFound, "QualificationType %s does not exist.", q.QualificationTypeId)
+		if IsSystemQualificationType(q.QualificationTypeId) {
+			continue
+		}
+		if _, err := liveQualType(ctx, tx, q.QualificationTypeId); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -142,6 +142,13 @@ func (s *Service) ListHITGroups(ctx context.Context, workerID string, q HITGroup
 
 // workerView builds a worker's view of h.
 func (s *Service) workerView(ctx context.Context, tx Tx, h *HIT, workerID string, now time.Time) (*WorkerHITView, error) {
+	if workerID != "" {
+		if blocked, err := tx.IsBlocked(ctx, h.RequesterID, workerID); err != nil {
+			return nil, err
+		} else if blocked {
+			return nil, Errorf(ErrHITNotFound, "Hit %s does not exist.", h.ID)
+		}
+	}
 	t, err := tx.HITType(ctx, h.HITTypeID)
 	if err != nil {
 		return nil, err
@@ -267,6 +274,11 @@ func (s *Service) accept(ctx context.Context, tx Tx, workerID string, h *HIT) (*
 	}
 	if h.Reviewing || !now.Before(h.Expiration) {
 		return nil, Errorf(ErrHITNotAvailable, "This HIT is no longer available.")
+	}
+	if blocked, err := tx.IsBlocked(ctx, h.RequesterID, workerID); err != nil {
+		return nil, err
+	} else if blocked {
+		return nil, Errorf(ErrHITNotFound, "Hit %s does not exist.", h.ID) // a blocked worker does not see the requester's HITs
 	}
 	if prior, err := tx.LiveAssignment(ctx, h.ID, workerID); err == nil {
 		if prior.Status == AssignmentAccepted {

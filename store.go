@@ -113,6 +113,26 @@ type Tx interface {
 	// AuditMoney sums balances and ledger entries (see MoneyAudit).
 	AuditMoney(ctx context.Context) (*MoneyAudit, error)
 
+	// Qualification types. InsertQualificationType sets q.Seq and returns
+	// ErrDuplicate when the requester has a live type with the same name.
+	InsertQualificationType(ctx context.Context, q *QualificationType) error
+	UpdateQualificationType(ctx context.Context, q *QualificationType) error
+	QualificationType(ctx context.Context, id string) (*QualificationType, error)              // deleted ones included
+	ListQualificationTypes(ctx context.Context, q QualTypeQuery) ([]*QualificationType, error) // live ones, Seq order
+	// PutQualification inserts or replaces the (type, worker) qualification.
+	PutQualification(ctx context.Context, q *Qualification) error
+	Qualification(ctx context.Context, typeID, workerID string) (*Qualification, error)
+	ListQualifications(ctx context.Context, q QualificationQuery) ([]*Qualification, error)
+	// WorkerQualifications returns every qualification a worker holds or
+	// held, of live types.
+	WorkerQualifications(ctx context.Context, workerID string) ([]*Qualification, error)
+
+	// Worker blocks. PutWorkerBlock inserts or updates the reason.
+	PutWorkerBlock(ctx context.Context, b *WorkerBlock) error
+	DeleteWorkerBlock(ctx context.Context, requesterID, workerID string) error
+	ListWorkerBlocks(ctx context.Context, requesterID string, afterSeq int64, limit int) ([]*WorkerBlock, error)
+	IsBlocked(ctx context.Context, requesterID, workerID string) (bool, error)
+
 	// Worker inbox.
 	InsertMessages(ctx context.Context, msgs []*WorkerMessage) error
 	ListMessages(ctx context.Context, workerID string, limit int) ([]*WorkerMessage, error) // newest first

@@ -44,6 +44,8 @@ var wireCodes = map[hitd.Code]struct {
 	hitd.ErrInvalidMaxAssignmentsInc: {"AWS.MechanicalTurk.InvalidMaximumAssignmentsIncrease", false},
 	hitd.ErrWorkerNotFound:           {"AWS.MechanicalTurk.WorkerDoesNotExist", true},
 	hitd.ErrDuplicateRequest:         {"AWS.MechanicalTurk.DuplicateRequest", false},
+	hitd.ErrQualTypeExists:           {"AWS.MechanicalTurk.QualificationTypeAlreadyExists", false},
+	hitd.ErrQualificationNotFound:    {"AWS.MechanicalTurk.QualificationDoesNotExist", true},
 }
 
 // ToWire maps any error from the Service or a codec to its wire form. now

@@ -720,12 +720,13 @@ def authentication_failures():
 @main_check
 def unimplemented_operations():
     calls = {
-        "ListQualificationTypes": lambda: mt.list_qualification_types(MustBeRequestable=False),
-        "ListWorkerBlocks": lambda: mt.list_worker_blocks(),
+        "ListQualificationRequests": lambda: mt.list_qualification_requests(),
+        "RejectQualificationRequest": lambda: mt.reject_qualification_request(QualificationRequestId="3REQUEST0000000000000000000000Z"),
         "GetFileUploadURL": lambda: mt.get_file_upload_url(AssignmentId="3ASSIGNMENT000000000000000000Z",
                                                            QuestionIdentifier="q1"),
-        "CreateQualificationType": lambda: mt.create_qualification_type(
-            Name="q", Description="d", QualificationTypeStatus="Active"),
+        "SendTestEventNotification": lambda: mt.send_test_event_notification(
+            Notification={"Destination": "https://example.com/n", "Transport": "SQS", "Version": "2006-05-05",
+                          "EventTypes": ["AssignmentSubmitted"]}, TestEventType="AssignmentSubmitted"),
     }
     for op, call in calls.items():
         expect_error(call, "OperationNotImplemented", "not implemented", op)

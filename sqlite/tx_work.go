@@ -160,8 +160,10 @@ func (t *txn) UseInvite(ctx context.Context, hash []byte, workerID string, notBe
 // hits_open_by_type partial index.
 const openHIT = `h.disposed = 0 AND h.reviewing = 0 AND h.max_assignments > h.pending + h.submitted + h.completed`
 
-// notHeldBy excludes HITs the worker holds a live assignment of.
-const notHeldBy = ` AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.hit_id = h.id AND a.worker_id = ? AND a.status NOT IN ('Returned', 'Abandoned'))`
+// notHeldBy excludes HITs the worker holds a live assignment of, and the
+// HITs of requesters who blocked the worker. It takes the WorkerId twice.
+const notHeldBy = ` AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.hit_id = h.id AND a.worker_id = ? AND a.status NOT IN ('Returned', 'Abandoned'))
+	AND NOT EXISTS (SELECT 1 FROM worker_blocks b WHERE b.requester_id = h.requester_id AND b.worker_id = ?)`
 
 // likePattern escapes a keyword for LIKE ... ESCAPE '\'.
 func likePattern(s string) string {
@@ -174,7 +176,7 @@ func (t *txn) HITGroups(ctx context.Context, q hitd.HITGroupQuery) ([]*hitd.HITG
 	args := []any{ms(q.Now)}
 	if q.WorkerID != "" {
 		where += notHeldBy
-		args = append(args, q.WorkerID)
+		args = append(args, q.WorkerID, q.WorkerID)
 	}
 	if q.Keyword != "" {
 		p := likePattern(q.Keyword)
@@ -216,7 +218,7 @@ func (t *txn) OpenHITs(ctx context.Context, q hitd.OpenHITQuery) ([]*hitd.HIT, e
 	args := []any{q.HITTypeID, ms(q.Now)}
 	if q.WorkerID != "" {
 		where += notHeldBy
-		args = append(args, q.WorkerID)
+		args = append(args, q.WorkerID, q.WorkerID)
 	}
 	args = append(args, q.Limit)
 	return scanHITs(t.tx.QueryContext(ctx, `SELECT `+qualified("h", hitCols)+` FROM hits h WHERE `+where+` ORDER BY h.seq LIMIT ?`, args...))

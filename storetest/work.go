@@ -31,6 +31,8 @@ func workTests() []struct {
 		{"BrowsingAndReviewable", testBrowsing},
 		{"MoneyAndAudit", testMoney},
 		{"Inbox", testInbox},
+		{"QualificationTypes", testQualificationTypes},
+		{"QualificationsAndBlocks", testQualificationsAndBlocks},
 	}
 }
 

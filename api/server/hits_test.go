@@ -629,8 +629,8 @@ func TestGetAccountBalance(t *testing.T) {
 
 func TestNotImplementedOperation(t *testing.T) {
 	env := hitdtest.New(t)
-	_, err := env.Client.ListQualificationTypes(context.Background(), &mturk.ListQualificationTypesInput{MustBeRequestable: aws.Bool(true)})
-	wantTurk(t, err, "AWS.MechanicalTurk.OperationNotImplemented", "ListQualificationTypes")
+	_, err := env.Client.ListQualificationRequests(context.Background(), &mturk.ListQualificationRequestsInput{})
+	wantTurk(t, err, "AWS.MechanicalTurk.OperationNotImplemented", "ListQualificationRequests")
 }
 
 func TestBadCredentials(t *testing.T) {

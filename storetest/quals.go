@@ -1,0 +1,170 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/hitd/hitd"
+)
+
+// This file holds the conformance tests for qualification types,
+// qualifications and worker blocks.
+
+func qualType(id, requesterID, name string) *hitd.QualificationType {
+	return &hitd.QualificationType{ID: id, RequesterID: requesterID, Name: name, Description: "about " + name,
+		Keywords: "k", Status: hitd.QualTypeActive, AutoGrantedValue: 1, CreationTime: t0}
+}
+
+func testQualificationTypes(t *testing.T, s hitd.Store) {
+	ctx := context.Background()
+	write(t, s, func(tx hitd.Tx) error {
+		for _, r := range []string{"A1", "A2"} {
+			if err := tx.InsertRequester(ctx, requester(r, false)); err != nil {
+				return err
+			}
+		}
+		q := qualType("Q1", "A1", "English")
+		q.Test, q.AnswerKey, q.TestDurationInSeconds, q.RetryDelayInSeconds = "<t/>", "<k/>", 60, new(int64)
+		*q.RetryDelayInSeconds = 600
+		if err := tx.InsertQualificationType(ctx, q); err != nil {
+			return err
+		}
+		if err := tx.InsertQualificationType(ctx, qualType("Q2", "A2", "English")); err != nil { // another requester: fine
+			return err
+		}
+		inactive := qualType("Q3", "A1", "Spanish")
+		inactive.Status = hitd.QualTypeInactive
+		return tx.InsertQualificationType(ctx, inactive)
+	})
+	if err := s.Write(ctx, func(tx hitd.Tx) error { return tx.InsertQualificationType(ctx, qualType("Q4", "A1", "English")) }); !errors.Is(err, hitd.ErrDuplicate) {
+		t.Errorf("duplicate live name: %v", err)
+	}
+	read(t, s, func(tx hitd.Tx) error {
+		q, err := tx.QualificationType(ctx, "Q1")
+		if err != nil || q.Test != "<t/>" || q.AnswerKey != "<k/>" || q.TestDurationInSeconds != 60 || q.RetryDelayInSeconds == nil ||
+			*q.RetryDelayInSeconds != 600 || q.Status != hitd.QualTypeActive || !q.CreationTime.Equal(t0) || q.Seq <= 0 {
+			t.Errorf("QualificationType = %+v %v", q, err)
+		}
+		if q, _ := tx.QualificationType(ctx, "Q2"); q.RetryDelayInSeconds != nil {
+			t.Errorf("nil RetryDelay came back as %v", *q.RetryDelayInSeconds)
+		}
+		return nil
+	})
+	count := func(q hitd.QualTypeQuery) int {
+		var n int
+		read(t, s, func(tx hitd.Tx) error {
+			if q.Limit == 0 {
+				q.Limit = 10
+			}
+			list, err := tx.ListQualificationTypes(ctx, q)
+			n = len(list)
+			return err
+		})
+		return n
+	}
+	for _, tc := range []struct {
+		q    hitd.QualTypeQuery
+		want int
+	}{
+		{hitd.QualTypeQuery{}, 3}, {hitd.QualTypeQuery{RequesterID: "A1"}, 2}, {hitd.QualTypeQuery{OnlyActive: true}, 2},
+		{hitd.QualTypeQuery{Query: "spani"}, 1}, {hitd.QualTypeQuery{Query: "%"}, 0}, {hitd.QualTypeQuery{Limit: 1}, 1},
+	} {
+		if got := count(tc.q); got != tc.want {
+			t.Errorf("ListQualificationTypes(%+v) = %d, want %d", tc.q, got, tc.want)
+		}
+	}
+	// Deleting hides a type and frees its name.
+	write(t, s, func(tx hitd.Tx) error {
+		q, err := tx.QualificationType(ctx, "Q1")
+		if err != nil {
+			return err
+		}
+		q.Deleted = true
+		if err := tx.UpdateQualificationType(ctx, q); err != nil {
+			return err
+		}
+		return tx.InsertQualificationType(ctx, qualType("Q5", "A1", "English"))
+	})
+	if got := count(hitd.QualTypeQuery{RequesterID: "A1"}); got != 2 {
+		t.Errorf("after delete: %d", got)
+	}
+}
+
+func testQualificationsAndBlocks(t *testing.T, s hitd.Store) {
+	ctx := context.Background()
+	write(t, s, func(tx hitd.Tx) error {
+		if err := tx.InsertRequester(ctx, requester("A1", false)); err != nil {
+			return err
+		}
+		if err := tx.InsertQualificationType(ctx, qualType("Q1", "A1", "q")); err != nil {
+			return err
+		}
+		for _, w := range []string{"W1", "W2"} {
+			if err := tx.InsertWorker(ctx, worker(w, "u"+w)); err != nil {
+				return err
+			}
+		}
+		for _, q := range []*hitd.Qualification{
+			{TypeID: "Q1", WorkerID: "W1", IntegerValue: 5, Status: hitd.QualGranted, GrantTime: t0},
+			{TypeID: "Q1", WorkerID: "W2", IntegerValue: 1, Status: hitd.QualGranted, GrantTime: t0},
+			{TypeID: "Q1", WorkerID: "W1", IntegerValue: 9, Status: hitd.QualGranted, GrantTime: t0.Add(time.Hour)}, // replaces
+			{TypeID: "Q1", WorkerID: "W2", IntegerValue: 1, Status: hitd.QualRevoked, GrantTime: t0},
+		} {
+			if err := tx.PutQualification(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	read(t, s, func(tx hitd.Tx) error {
+		q, err := tx.Qualification(ctx, "Q1", "W1")
+		if err != nil || q.IntegerValue != 9 || q.Status != hitd.QualGranted || !q.GrantTime.Equal(t0.Add(time.Hour)) {
+			t.Errorf("Qualification = %+v %v", q, err)
+		}
+		if _, err := tx.Qualification(ctx, "Q1", "W9"); !errors.Is(err, hitd.ErrNoRows) {
+			t.Errorf("missing qualification: %v", err)
+		}
+		granted, err := tx.ListQualifications(ctx, hitd.QualificationQuery{TypeID: "Q1", Status: hitd.QualGranted, Limit: 10})
+		if err != nil || len(granted) != 1 || granted[0].WorkerID != "W1" {
+			t.Errorf("granted = %v %v", granted, err)
+		}
+		all, err := tx.ListQualifications(ctx, hitd.QualificationQuery{TypeID: "Q1", Limit: 10})
+		if err != nil || len(all) != 2 {
+			t.Errorf("all = %v %v", all, err)
+		}
+		mine, err := tx.WorkerQualifications(ctx, "W1")
+		if err != nil || len(mine) != 1 || mine[0].IntegerValue != 9 {
+			t.Errorf("WorkerQualifications = %v %v", mine, err)
+		}
+		return nil
+	})
+	write(t, s, func(tx hitd.Tx) error {
+		for _, b := range []*hitd.WorkerBlock{
+			{RequesterID: "A1", WorkerID: "W1", Reason: "spam", CreationTime: t0},
+			{RequesterID: "A1", WorkerID: "W2", Reason: "x", CreationTime: t0},
+			{RequesterID: "A1", WorkerID: "W1", Reason: "still spam", CreationTime: t0},
+		} {
+			if err := tx.PutWorkerBlock(ctx, b); err != nil {
+				return err
+			}
+		}
+		return tx.DeleteWorkerBlock(ctx, "A1", "W2")
+	})
+	read(t, s, func(tx hitd.Tx) error {
+		list, err := tx.ListWorkerBlocks(ctx, "A1", 0, 10)
+		if err != nil || len(list) != 1 || list[0].Reason != "still spam" {
+			t.Errorf("ListWorkerBlocks = %v %v", list, err)
+		}
+		for _, tc := range []struct {
+			r, w string
+			want bool
+		}{{"A1", "W1", true}, {"A1", "W2", false}, {"A2", "W1", false}} {
+			if got, err := tx.IsBlocked(ctx, tc.r, tc.w); err != nil || got != tc.want {
+				t.Errorf("IsBlocked(%s, %s) = %v %v", tc.r, tc.w, got, err)
+			}
+		}
+		return nil
+	})
+}
