@@ -72,26 +72,38 @@ const (
 	HighFeeThreshold = 10
 )
 
-// Fee is MTurk's commission on a payment of reward cents: 20 %, or 40 %
-// for HITs with HighFeeThreshold or more assignments, and at least one cent.
-// Fractions of a cent round up, so the marketplace never pays out more
-// than it was given.
-func Fee(reward Cents, highFee bool) Cents {
+// FeePercent is MTurk's commission rate for a HIT: 20 %, 40 % for HITs
+// with HighFeeThreshold or more assignments, plus 5 % when the HIT
+// requires Masters. Bonuses pay 20 %.
+func FeePercent(maxAssignments int, masters bool) Cents {
 	pct := Cents(20)
-	if highFee {
+	if maxAssignments >= HighFeeThreshold {
 		pct = 40
 	}
-	f := (reward*pct + 99) / 100
+	if masters {
+		pct += 5
+	}
+	return pct
+}
+
+// BonusFeePercent is the commission on bonuses.
+const BonusFeePercent Cents = 20
+
+// Fee is the commission at pct percent on a payment of amount cents, at
+// least one cent. Fractions of a cent round up, so the marketplace never
+// pays out more than it was given.
+func Fee(amount, pct Cents) Cents {
+	f := (amount*pct + 99) / 100
 	if f < 1 {
 		f = 1
 	}
 	return f
 }
 
-// SlotCost is what one assignment slot of a HIT with this reward reserves:
-// the reward and its fee.
-func SlotCost(reward Cents, maxAssignments int) Cents {
-	return reward + Fee(reward, maxAssignments >= HighFeeThreshold)
+// SlotCost is what one assignment slot of a HIT of type t reserves: the
+// reward and its fee.
+func SlotCost(t *HITType, maxAssignments int) Cents {
+	return t.Reward + Fee(t.Reward, FeePercent(maxAssignments, RequiresMasters(t.QualificationRequirements)))
 }
 
 // BonusPayment is one SendBonus.

@@ -45,6 +45,7 @@ const (
 	ErrSignupClosed     Code = "SignupClosed"    // sign-up needs an invite code, or is off
 	ErrHITNotAvailable  Code = "HITNotAvailable" // no free slot, expired, or not visible to this worker
 	ErrAlreadyAccepted  Code = "AlreadyAccepted" // the worker already holds an assignment of this HIT
+	ErrNotQualified     Code = "NotQualified"    // the worker does not meet the HIT's qualification requirements
 	ErrInvalidAnswer    Code = "InvalidAnswer"   // a submission breaks the form's constraints; see Error.Fields
 )
 

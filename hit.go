@@ -89,7 +89,7 @@ type HIT struct {
 	Pending   int // accepted, not yet submitted
 	Submitted int // submitted, awaiting approval or rejection
 	Completed int // approved or rejected
-	// Money: Funded slots each hold SlotCost(reward, MaxAssignments) in the
+	// Money: Funded slots each hold SlotCost(type, MaxAssignments) in the
 	// HIT's reserve, so Reserved == Funded × SlotCost at all times. A slot
 	// is funded while it can still be worked or paid for; an expired HIT's
 	// free slots are released to the requester.

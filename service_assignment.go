@@ -494,7 +494,7 @@ func (s *Service) SendBonus(ctx context.Context, c Caller, in *SendBonusInput) (
 			return err
 		}
 		b := &BonusPayment{ID: s.ids.HITID(), RequesterID: c.RequesterID, WorkerID: w.ID, AssignmentID: a.ID, HITID: a.HITID,
-			Amount: amount, Fee: Fee(amount, false), Reason: in.Reason, GrantTime: now}
+			Amount: amount, Fee: Fee(amount, BonusFeePercent), Reason: in.Reason, GrantTime: now}
 		if in.UniqueRequestToken != "" {
 			if err := claimToken(ctx, tx, c, tokenScopeBonus, in.UniqueRequestToken, b.ID, now); err != nil {
 				return err

@@ -41,7 +41,7 @@ func (p *purse) fund(r *Requester, h *HIT, t *HITType, n int) error {
 	if n <= 0 {
 		return nil
 	}
-	cost := Cents(n) * SlotCost(t.Reward, h.MaxAssignments)
+	cost := Cents(n) * SlotCost(t, h.MaxAssignments)
 	if r.Balance < cost {
 		return Errorf(ErrInsufficientFunds, "This Requester has insufficient funds in their account to complete this transaction. The transaction needs %s (%d assignments at %s reward + fee) and the available balance is %s.",
 			cost, n, t.Reward, r.Balance)
@@ -58,7 +58,7 @@ func (p *purse) release(r *Requester, h *HIT, t *HITType, n int) {
 	if n <= 0 {
 		return
 	}
-	cost := Cents(n) * SlotCost(t.Reward, h.MaxAssignments)
+	cost := Cents(n) * SlotCost(t, h.MaxAssignments)
 	r.Balance += cost
 	h.Funded -= n
 	h.Reserved -= cost
@@ -68,7 +68,7 @@ func (p *purse) release(r *Requester, h *HIT, t *HITType, n int) {
 // pay settles one funded slot of h for an approved assignment: the reward
 // to the worker, the fee to the marketplace.
 func (p *purse) pay(h *HIT, t *HITType, w *Worker, a *Assignment) {
-	fee := Fee(t.Reward, h.MaxAssignments >= HighFeeThreshold)
+	fee := SlotCost(t, h.MaxAssignments) - t.Reward
 	h.Funded--
 	h.Reserved -= t.Reward + fee
 	w.Earnings += t.Reward
@@ -79,7 +79,7 @@ func (p *purse) pay(h *HIT, t *HITType, w *Worker, a *Assignment) {
 // reprice moves h's reserve to the slot cost of a new type: the difference
 // is taken from or returned to r.
 func (p *purse) reprice(r *Requester, h *HIT, newType *HITType) error {
-	want := Cents(h.Funded) * SlotCost(newType.Reward, h.MaxAssignments)
+	want := Cents(h.Funded) * SlotCost(newType, h.MaxAssignments)
 	switch diff := want - h.Reserved; {
 	case diff > 0:
 		if r.Balance < diff {

@@ -49,6 +49,9 @@ type HITGroup struct {
 	HITsAvailable               int       // HITs of the group with a free slot
 	LatestCreation              time.Time // newest HIT of the group
 	EarliestExpiration          time.Time
+	// Access is what the worker may do with the group's HITs, with the
+	// requirements they do not meet (set by ListHITGroups).
+	Access Access
 }
 
 // HITGroupPage is one page of HIT groups.
@@ -68,6 +71,8 @@ type WorkerHITView struct {
 	// Assignment is the worker's accepted (not yet submitted) assignment of
 	// this HIT, or nil.
 	Assignment *Assignment
+	// Access is what the worker may do with the HIT; Unmet says why not.
+	Access Access
 }
 
 // WorkerAssignmentView is one of a worker's assignments with its HIT.
@@ -121,17 +126,49 @@ func (s *Service) ListHITGroups(ctx context.Context, workerID string, q HITGroup
 		return nil, err
 	}
 	q.Now, q.WorkerID = s.now(), workerID
-	q.Offset, q.Limit = (q.Page-1)*q.PageSize, q.PageSize+1
+	skip, want := (q.Page-1)*q.PageSize, q.PageSize+1
 	out := &HITGroupPage{Page: q.Page, PageSize: q.PageSize}
 	err := s.store.Read(ctx, func(tx Tx) error {
-		groups, err := tx.HITGroups(ctx, q)
+		facts, err := loadFacts(ctx, tx, workerID)
 		if err != nil {
 			return err
 		}
-		if len(groups) > q.PageSize {
-			groups, out.HasNext = groups[:q.PageSize], true
+		// Groups whose requirements hide them from this worker
+		// (DiscoverPreviewAndAccept) are filtered here, so the store is
+		// read in batches until the page is full.
+		const batch = 200
+		var visible []*HITGroup
+		for q.Offset = 0; len(visible) < skip+want; q.Offset += batch {
+			q.Limit = batch
+			groups, err := tx.HITGroups(ctx, q)
+			if err != nil {
+				return err
+			}
+			for _, g := range groups {
+				t, err := tx.HITType(ctx, g.HITTypeID)
+				if err != nil {
+					return err
+				}
+				if g.Access, err = facts.access(ctx, tx, t); err != nil {
+					return err
+				}
+				if g.Access.Discover {
+					visible = append(visible, g)
+				}
+			}
+			if len(groups) < batch {
+				break
+			}
 		}
-		out.Groups = groups
+		if len(visible) <= skip {
+			out.Groups = []*HITGroup{}
+			return nil
+		}
+		visible = visible[skip:]
+		if len(visible) > q.PageSize {
+			visible, out.HasNext = visible[:q.PageSize], true
+		}
+		out.Groups = visible
 		return nil
 	})
 	if err != nil {
@@ -140,9 +177,10 @@ func (s *Service) ListHITGroups(ctx context.Context, workerID string, q HITGroup
 	return out, nil
 }
 
-// workerView builds a worker's view of h.
-func (s *Service) workerView(ctx context.Context, tx Tx, h *HIT, workerID string, now time.Time) (*WorkerHITView, error) {
-	if workerID != "" {
+// workerView builds a worker's view of h. With own set the worker is
+// looking at their own assignment's HIT, which they may always see.
+func (s *Service) workerView(ctx context.Context, tx Tx, h *HIT, workerID string, now time.Time, own bool) (*WorkerHITView, error) {
+	if workerID != "" && !own {
 		if blocked, err := tx.IsBlocked(ctx, h.RequesterID, workerID); err != nil {
 			return nil, err
 		} else if blocked {
@@ -157,13 +195,24 @@ func (s *Service) workerView(ctx context.Context, tx Tx, h *HIT, workerID string
 	if err != nil {
 		return nil, err
 	}
+	facts, err := loadFacts(ctx, tx, workerID)
+	if err != nil {
+		return nil, err
+	}
+	access, err := facts.access(ctx, tx, t)
+	if err != nil {
+		return nil, err
+	}
+	if !access.Preview && !own {
+		return nil, notQualified("preview", access)
+	}
 	q, err := ParseQuestion(h.Question, QuestionPolicy{AllowHTTPExternalURLs: true})
 	if err != nil {
 		return nil, err
 	}
 	d := hitData(h, t, now)
 	d.RequesterAnnotation = ""
-	v := &WorkerHITView{HIT: d, RequesterName: r.Name, Question: q}
+	v := &WorkerHITView{HIT: d, RequesterName: r.Name, Question: q, Access: access}
 	if workerID != "" {
 		a, err := tx.LiveAssignment(ctx, h.ID, workerID)
 		switch {
@@ -197,7 +246,7 @@ func (s *Service) WorkerHIT(ctx context.Context, workerID, hitID string) (*Worke
 		if err != nil {
 			return err
 		}
-		out, err = s.workerView(ctx, tx, h, workerID, s.now())
+		out, err = s.workerView(ctx, tx, h, workerID, s.now(), false)
 		return err
 	})
 	if err != nil {
@@ -218,7 +267,7 @@ func (s *Service) PreviewHITGroup(ctx context.Context, workerID, hitTypeID strin
 		if len(hits) == 0 {
 			return Errorf(ErrHITNotAvailable, "There are no more HITs in this group that you can accept.")
 		}
-		out, err = s.workerView(ctx, tx, hits[0], workerID, now)
+		out, err = s.workerView(ctx, tx, hits[0], workerID, now, false)
 		return err
 	})
 	if err != nil {
@@ -294,6 +343,17 @@ func (s *Service) accept(ctx context.Context, tx Tx, workerID string, h *HIT) (*
 	t, err := tx.HITType(ctx, h.HITTypeID)
 	if err != nil {
 		return nil, err
+	}
+	// Checked in the accept transaction: a qualification revoked a moment
+	// ago is seen here.
+	facts, err := loadFacts(ctx, tx, workerID)
+	if err != nil {
+		return nil, err
+	}
+	if access, err := facts.access(ctx, tx, t); err != nil {
+		return nil, err
+	} else if !access.Accept {
+		return nil, notQualified("accept", access)
 	}
 	a := &Assignment{
 		ID: s.ids.AssignmentID(), HITID: h.ID, HITTypeID: t.ID, RequesterID: h.RequesterID, WorkerID: workerID,
@@ -481,7 +541,7 @@ func (s *Service) WorkerAssignment(ctx context.Context, workerID, assignmentID s
 			return err
 		}
 		now := s.now()
-		if hv, err = s.workerView(ctx, tx, h, "", now); err != nil {
+		if hv, err = s.workerView(ctx, tx, h, a.WorkerID, now, true); err != nil {
 			return err
 		}
 		if a.Status == AssignmentAccepted {

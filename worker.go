@@ -10,6 +10,8 @@ type Worker struct {
 	PasswordHash []byte // bcrypt; never leaves the Service
 	Country      string // ISO 3166-1 alpha-2, "" until set (used by the Locale qualification)
 	Subdivision  string // ISO 3166-2 subdivision code without the country prefix, e.g. "WA"
+	Adult        bool   // declared 18 or older (the Adult qualification)
+	Masters      bool   // granted Masters by the operator (`hitd worker masters`)
 	Earnings     Cents  // rewards and bonuses paid so far
 	// Counts of the worker's assignments by outcome, kept by the Service in
 	// the same transaction as the change.

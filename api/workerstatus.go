@@ -13,7 +13,7 @@ func WorkerStatus(code hitd.Code) int {
 	switch code {
 	case hitd.ErrNotAuthenticated:
 		return http.StatusUnauthorized
-	case hitd.ErrNotAuthorized, hitd.ErrSignupClosed:
+	case hitd.ErrNotAuthorized, hitd.ErrSignupClosed, hitd.ErrNotQualified:
 		return http.StatusForbidden
 	case hitd.ErrHITNotFound, hitd.ErrHITTypeNotFound, hitd.ErrAssignmentNotFound, hitd.ErrWorkerNotFound:
 		return http.StatusNotFound

@@ -68,23 +68,23 @@ func (t *txn) OverfundedHITs(ctx context.Context, now time.Time, limit int) ([]*
 
 // --- workers, sessions, invites ---
 
-const workerCols = `id, username, password_hash, country, subdivision, earnings_cents, submitted, approved, rejected, created_at`
+const workerCols = `id, username, password_hash, country, subdivision, earnings_cents, submitted, approved, rejected, created_at, adult, masters`
 
 func scanWorker(row interface{ Scan(...any) error }) (*hitd.Worker, error) {
 	var w hitd.Worker
-	var created int64
-	err := row.Scan(&w.ID, &w.Username, &w.PasswordHash, &w.Country, &w.Subdivision, &w.Earnings, &w.Submitted, &w.Approved, &w.Rejected, &created)
+	var created, adult, masters int64
+	err := row.Scan(&w.ID, &w.Username, &w.PasswordHash, &w.Country, &w.Subdivision, &w.Earnings, &w.Submitted, &w.Approved, &w.Rejected, &created, &adult, &masters)
 	if err != nil {
 		return nil, noRows(err)
 	}
-	w.CreationTime = fromMS(created)
+	w.CreationTime, w.Adult, w.Masters = fromMS(created), adult == 1, masters == 1
 	return &w, nil
 }
 
 func (t *txn) InsertWorker(ctx context.Context, w *hitd.Worker) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO workers (`+workerCols+`, username_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO workers (`+workerCols+`, username_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		w.ID, w.Username, w.PasswordHash, w.Country, w.Subdivision, int64(w.Earnings), w.Submitted, w.Approved, w.Rejected,
-		ms(w.CreationTime), strings.ToLower(w.Username))
+		ms(w.CreationTime), boolInt(w.Adult), boolInt(w.Masters), strings.ToLower(w.Username))
 	if isUnique(err) {
 		return hitd.ErrDuplicate
 	}
@@ -93,8 +93,9 @@ func (t *txn) InsertWorker(ctx context.Context, w *hitd.Worker) error {
 
 func (t *txn) UpdateWorker(ctx context.Context, w *hitd.Worker) error {
 	res, err := t.tx.ExecContext(ctx, `UPDATE workers SET password_hash = ?, country = ?, subdivision = ?, earnings_cents = ?,
-		submitted = ?, approved = ?, rejected = ? WHERE id = ?`,
-		w.PasswordHash, w.Country, w.Subdivision, int64(w.Earnings), w.Submitted, w.Approved, w.Rejected, w.ID)
+		submitted = ?, approved = ?, rejected = ?, adult = ?, masters = ? WHERE id = ?`,
+		w.PasswordHash, w.Country, w.Subdivision, int64(w.Earnings), w.Submitted, w.Approved, w.Rejected,
+		boolInt(w.Adult), boolInt(w.Masters), w.ID)
 	return affectedOne(res, err)
 }
 

@@ -76,11 +76,13 @@ func testWorkers(t *testing.T, s hitd.Store) {
 			t.Errorf("WorkerByUsername = %+v", w)
 		}
 		w.Country, w.Subdivision, w.Earnings, w.Submitted, w.Approved, w.Rejected = "US", "WA", 1234, 3, 2, 1
+		w.Adult, w.Masters = true, true
 		return tx.UpdateWorker(ctx, w)
 	})
 	read(t, s, func(tx hitd.Tx) error {
 		w, err := tx.WorkerByID(ctx, "W1")
-		if err != nil || w.Country != "US" || w.Subdivision != "WA" || w.Earnings != 1234 || w.Submitted != 3 || w.Approved != 2 || w.Rejected != 1 {
+		if err != nil || w.Country != "US" || w.Subdivision != "WA" || w.Earnings != 1234 || w.Submitted != 3 || w.Approved != 2 || w.Rejected != 1 ||
+			!w.Adult || !w.Masters {
 			t.Errorf("after update: %+v %v", w, err)
 		}
 		if _, err := tx.WorkerByID(ctx, "nope"); !errors.Is(err, hitd.ErrNoRows) {

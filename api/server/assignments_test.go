@@ -123,25 +123,30 @@ func wantStatus(t *testing.T, h *types.HIT, st types.HITStatus, pending, availab
 }
 
 func TestFee(t *testing.T) {
+	masters := []hitd.QualificationRequirement{{QualificationTypeId: hitd.QualMasters, Comparator: hitd.CmpExists}}
 	for _, tc := range []struct {
 		reward  hitd.Cents
-		high    bool
-		want    hitd.Cents
-		slot10  hitd.Cents // SlotCost with 10 assignments
-		slotOne hitd.Cents // SlotCost with 1 assignment
+		max     int
+		masters bool
+		want    hitd.Cents // SlotCost
 	}{
-		{1, false, 1, 2, 2}, {4, false, 1, 6, 5}, {5, false, 1, 7, 6}, {10, false, 2, 14, 12},
-		{100, false, 20, 140, 120}, {101, false, 21, 142, 122}, {100, true, 40, 140, 120},
+		{1, 1, false, 2}, {4, 1, false, 5}, {4, 10, false, 6}, {5, 1, false, 6}, {5, 10, false, 7}, {10, 9, false, 12},
+		{10, 10, false, 14}, {100, 1, false, 120}, {101, 1, false, 122}, {100, 10, false, 140}, {101, 10, false, 142},
+		{100, 1, true, 125}, {100, 10, true, 145}, {1, 1, true, 2}, {10, 1, true, 13},
 	} {
-		if got := hitd.Fee(tc.reward, tc.high); got != tc.want {
-			t.Errorf("Fee(%d, %v) = %d, want %d", tc.reward, tc.high, got, tc.want)
+		ht := &hitd.HITType{Reward: tc.reward}
+		if tc.masters {
+			ht.QualificationRequirements = masters
 		}
-		if got := hitd.SlotCost(tc.reward, 10); got != tc.slot10 {
-			t.Errorf("SlotCost(%d, 10) = %d, want %d", tc.reward, got, tc.slot10)
+		if got := hitd.SlotCost(ht, tc.max); got != tc.want {
+			t.Errorf("SlotCost(%d, max %d, masters %v) = %d, want %d", tc.reward, tc.max, tc.masters, got, tc.want)
 		}
-		if got := hitd.SlotCost(tc.reward, 1); got != tc.slotOne {
-			t.Errorf("SlotCost(%d, 1) = %d, want %d", tc.reward, got, tc.slotOne)
-		}
+	}
+	if got := hitd.Fee(3, hitd.BonusFeePercent); got != 1 {
+		t.Errorf("bonus fee on 0.03 = %d, want the 0.01 minimum", got)
+	}
+	if hitd.RequiresMasters([]hitd.QualificationRequirement{{QualificationTypeId: hitd.QualMastersSandbox, Comparator: hitd.CmpDoesNotExist}}) {
+		t.Error("DoesNotExist Masters counted as requiring Masters")
 	}
 }
 
