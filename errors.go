@@ -36,7 +36,9 @@ const (
 	ErrWorkerNotFound           Code = "WorkerDoesNotExist"
 	ErrQualTypeExists           Code = "QualificationTypeAlreadyExists"
 	ErrQualificationNotFound    Code = "QualificationDoesNotExist"
-	ErrDuplicateRequest         Code = "DuplicateRequest" // a UniqueRequestToken reused within its lifetime (other than CreateHIT)
+	ErrQualRequestNotFound      Code = "QualificationRequestDoesNotExist"
+	ErrInvalidQualRequest       Code = "InvalidQualificationRequestState" // the worker may not request (or submit) now
+	ErrDuplicateRequest         Code = "DuplicateRequest"                 // a UniqueRequestToken reused within its lifetime (other than CreateHIT)
 
 	// Worker-side codes: the worker site and worker API report them; the
 	// Requester API never does.

@@ -84,3 +84,40 @@ type QualificationQuery struct {
 	AfterSeq int64
 	Limit    int
 }
+
+// QualificationRequestStatus is the state of a worker's request for a
+// qualification (or attempt at its test).
+type QualificationRequestStatus string
+
+// Qualification request states.
+const (
+	QualRequestTesting  QualificationRequestStatus = "Testing"  // the test is open; TestDeadline applies
+	QualRequestPending  QualificationRequestStatus = "Pending"  // waiting for the requester
+	QualRequestAccepted QualificationRequestStatus = "Accepted" // granted (by the requester or the answer key)
+	QualRequestRejected QualificationRequestStatus = "Rejected"
+)
+
+// QualificationRequest is a worker's request for a qualification: a plain
+// request, or an attempt at its test with the answers.
+type QualificationRequest struct {
+	ID           string
+	Seq          int64
+	TypeID       string
+	RequesterID  string // the type's owner
+	WorkerID     string
+	Status       QualificationRequestStatus
+	Answer       string // QuestionFormAnswers XML of the test; "" without a test
+	StartTime    time.Time
+	TestDeadline time.Time // StartTime + TestDurationInSeconds; zero without a test
+	SubmitTime   time.Time // zero while testing
+	Reason       string    // the requester's reason for a rejection
+}
+
+// QualRequestQuery selects pending requests for a requester's types.
+type QualRequestQuery struct {
+	RequesterID string
+	TypeID      string // "" for all the requester's types
+	Status      QualificationRequestStatus
+	AfterSeq    int64
+	Limit       int
+}

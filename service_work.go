@@ -511,6 +511,16 @@ func answerXML(question string, fields []qform.Field) (string, error) {
 	if err != nil {
 		return "", Errorf(ErrXMLParse, "%s", err.Error())
 	}
+	answers, err := validateForm(form, fields)
+	if err != nil {
+		return "", err
+	}
+	return qform.EncodeAnswers(answers), nil
+}
+
+// validateForm checks submitted fields against a QuestionForm: the answers
+// in form order, or ErrInvalidAnswer naming every bad field.
+func validateForm(form *qform.Form, fields []qform.Field) ([]qform.Answer, error) {
 	values := make(map[string][]string, len(fields))
 	for _, f := range fields {
 		values[f.Name] = append(values[f.Name], f.Values...)
@@ -522,9 +532,9 @@ func answerXML(question string, fields []qform.Field) (string, error) {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		return "", &Error{Code: ErrInvalidAnswer, Message: "Some answers are not valid: " + strings.Join(names, ", ") + ".", Fields: ferrs}
+		return nil, &Error{Code: ErrInvalidAnswer, Message: "Some answers are not valid: " + strings.Join(names, ", ") + ".", Fields: ferrs}
 	}
-	return qform.EncodeAnswers(answers), nil
+	return answers, nil
 }
 
 // WorkerAssignment returns one of the worker's assignments with its HIT.

@@ -275,3 +275,31 @@ func (s *Service) WorkerMessages(ctx context.Context, workerID string, limit int
 	})
 	return out, err
 }
+
+// SetWorkerAdult records whether a worker declared being 18 or older (the
+// Adult system qualification).
+func (s *Service) SetWorkerAdult(ctx context.Context, workerID string, adult bool) (*Worker, error) {
+	return s.updateWorker(ctx, workerID, func(w *Worker) { w.Adult = adult })
+}
+
+// SetWorkerMasters grants or revokes Masters (the `hitd worker masters`
+// command); it satisfies both MTurk's production and sandbox Masters IDs.
+func (s *Service) SetWorkerMasters(ctx context.Context, workerID string, masters bool) (*Worker, error) {
+	return s.updateWorker(ctx, workerID, func(w *Worker) { w.Masters = masters })
+}
+
+func (s *Service) updateWorker(ctx context.Context, workerID string, change func(*Worker)) (*Worker, error) {
+	var w *Worker
+	err := s.store.Write(ctx, func(tx Tx) error {
+		var err error
+		if w, err = tx.WorkerByID(ctx, workerID); err != nil {
+			return notFound(err, ErrWorkerNotFound, "Worker %s does not exist.", workerID)
+		}
+		change(w)
+		return tx.UpdateWorker(ctx, w)
+	})
+	if err != nil {
+		return nil, internal("update worker", err)
+	}
+	return w, nil
+}

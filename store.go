@@ -127,6 +127,14 @@ type Tx interface {
 	// held, of live types.
 	WorkerQualifications(ctx context.Context, workerID string) ([]*Qualification, error)
 
+	// Qualification requests. InsertQualRequest sets r.Seq.
+	InsertQualRequest(ctx context.Context, r *QualificationRequest) error
+	UpdateQualRequest(ctx context.Context, r *QualificationRequest) error
+	QualRequest(ctx context.Context, id string) (*QualificationRequest, error)
+	// LastQualRequest returns the worker's newest request for a type.
+	LastQualRequest(ctx context.Context, typeID, workerID string) (*QualificationRequest, error)
+	ListQualRequests(ctx context.Context, q QualRequestQuery) ([]*QualificationRequest, error)
+
 	// Worker blocks. PutWorkerBlock inserts or updates the reason.
 	PutWorkerBlock(ctx context.Context, b *WorkerBlock) error
 	DeleteWorkerBlock(ctx context.Context, requesterID, workerID string) error

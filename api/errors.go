@@ -46,6 +46,7 @@ var wireCodes = map[hitd.Code]struct {
 	hitd.ErrDuplicateRequest:         {"AWS.MechanicalTurk.DuplicateRequest", false},
 	hitd.ErrQualTypeExists:           {"AWS.MechanicalTurk.QualificationTypeAlreadyExists", false},
 	hitd.ErrQualificationNotFound:    {"AWS.MechanicalTurk.QualificationDoesNotExist", true},
+	hitd.ErrQualRequestNotFound:      {"AWS.MechanicalTurk.QualificationRequestDoesNotExist", true},
 }
 
 // ToWire maps any error from the Service or a codec to its wire form. now

@@ -71,7 +71,7 @@ type Table struct {
 // NewTable returns the table. Adding an operation is one row here.
 func NewTable() *Table {
 	rows := []Operation{
-		notYet("AcceptQualificationRequest"),
+		op("AcceptQualificationRequest", (*hitd.Service).AcceptQualificationRequest),
 		op("ApproveAssignment", (*hitd.Service).ApproveAssignment),
 		op("AssociateQualificationWithWorker", (*hitd.Service).AssociateQualificationWithWorker),
 		op("CreateAdditionalAssignmentsForHIT", (*hitd.Service).CreateAdditionalAssignmentsForHIT),
@@ -94,7 +94,7 @@ func NewTable() *Table {
 		op("ListBonusPayments", (*hitd.Service).ListBonusPayments),
 		op("ListHITs", (*hitd.Service).ListHITs),
 		notYet("ListHITsForQualificationType"),
-		notYet("ListQualificationRequests"),
+		op("ListQualificationRequests", (*hitd.Service).ListQualificationRequests),
 		op("ListQualificationTypes", (*hitd.Service).ListQualificationTypes),
 		notYet("ListReviewPolicyResultsForHIT"),
 		op("ListReviewableHITs", (*hitd.Service).ListReviewableHITs),
@@ -102,7 +102,7 @@ func NewTable() *Table {
 		op("ListWorkersWithQualificationType", (*hitd.Service).ListWorkersWithQualificationType),
 		op("NotifyWorkers", (*hitd.Service).NotifyWorkers),
 		op("RejectAssignment", (*hitd.Service).RejectAssignment),
-		notYet("RejectQualificationRequest"),
+		op("RejectQualificationRequest", (*hitd.Service).RejectQualificationRequest),
 		op("SendBonus", (*hitd.Service).SendBonus),
 		notYet("SendTestEventNotification"),
 		op("UpdateExpirationForHIT", (*hitd.Service).UpdateExpirationForHIT),

@@ -15,9 +15,11 @@ func WorkerStatus(code hitd.Code) int {
 		return http.StatusUnauthorized
 	case hitd.ErrNotAuthorized, hitd.ErrSignupClosed, hitd.ErrNotQualified:
 		return http.StatusForbidden
-	case hitd.ErrHITNotFound, hitd.ErrHITTypeNotFound, hitd.ErrAssignmentNotFound, hitd.ErrWorkerNotFound:
+	case hitd.ErrHITNotFound, hitd.ErrHITTypeNotFound, hitd.ErrAssignmentNotFound, hitd.ErrWorkerNotFound,
+		hitd.ErrQualTypeNotFound, hitd.ErrQualRequestNotFound:
 		return http.StatusNotFound
-	case hitd.ErrHITNotAvailable, hitd.ErrAlreadyAccepted, hitd.ErrInvalidAssignmentState, hitd.ErrInvalidHITState, hitd.ErrUsernameTaken:
+	case hitd.ErrHITNotAvailable, hitd.ErrAlreadyAccepted, hitd.ErrInvalidAssignmentState, hitd.ErrInvalidHITState, hitd.ErrUsernameTaken,
+		hitd.ErrInvalidQualRequest:
 		return http.StatusConflict
 	case hitd.ErrInvalidAnswer:
 		return http.StatusUnprocessableEntity

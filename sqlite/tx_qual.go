@@ -153,3 +153,54 @@ func (t *txn) IsBlocked(ctx context.Context, requesterID, workerID string) (bool
 	err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM worker_blocks WHERE requester_id = ? AND worker_id = ?`, requesterID, workerID).Scan(&n)
 	return n > 0, err
 }
+
+const qualRequestCols = `seq, id, type_id, requester_id, worker_id, status, answer, started_at, test_deadline, submitted_at, reason`
+
+func scanQualRequest(row interface{ Scan(...any) error }) (*hitd.QualificationRequest, error) {
+	var r hitd.QualificationRequest
+	var status string
+	var started int64
+	var deadline, submitted sql.NullInt64
+	if err := row.Scan(&r.Seq, &r.ID, &r.TypeID, &r.RequesterID, &r.WorkerID, &status, &r.Answer, &started, &deadline, &submitted, &r.Reason); err != nil {
+		return nil, noRows(err)
+	}
+	r.Status, r.StartTime = hitd.QualificationRequestStatus(status), fromMS(started)
+	r.TestDeadline, r.SubmitTime = fromNullMS(deadline), fromNullMS(submitted)
+	return &r, nil
+}
+
+func (t *txn) InsertQualRequest(ctx context.Context, r *hitd.QualificationRequest) error {
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO qualification_requests (id, type_id, requester_id, worker_id, status, answer, started_at,
+		test_deadline, submitted_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+		r.ID, r.TypeID, r.RequesterID, r.WorkerID, string(r.Status), r.Answer, ms(r.StartTime), nullMS(r.TestDeadline),
+		nullMS(r.SubmitTime), r.Reason).Scan(&r.Seq)
+	if isUnique(err) {
+		return hitd.ErrDuplicate
+	}
+	return err
+}
+
+func (t *txn) UpdateQualRequest(ctx context.Context, r *hitd.QualificationRequest) error {
+	res, err := t.tx.ExecContext(ctx, `UPDATE qualification_requests SET status = ?, answer = ?, submitted_at = ?, reason = ? WHERE id = ?`,
+		string(r.Status), r.Answer, nullMS(r.SubmitTime), r.Reason, r.ID)
+	return affectedOne(res, err)
+}
+
+func (t *txn) QualRequest(ctx context.Context, id string) (*hitd.QualificationRequest, error) {
+	return scanQualRequest(t.tx.QueryRowContext(ctx, `SELECT `+qualRequestCols+` FROM qualification_requests WHERE id = ?`, id))
+}
+
+func (t *txn) LastQualRequest(ctx context.Context, typeID, workerID string) (*hitd.QualificationRequest, error) {
+	return scanQualRequest(t.tx.QueryRowContext(ctx, `SELECT `+qualRequestCols+` FROM qualification_requests
+		WHERE type_id = ? AND worker_id = ? ORDER BY seq DESC LIMIT 1`, typeID, workerID))
+}
+
+func (t *txn) ListQualRequests(ctx context.Context, q hitd.QualRequestQuery) ([]*hitd.QualificationRequest, error) {
+	where, args := `requester_id = ? AND status = ? AND seq > ?`, []any{q.RequesterID, string(q.Status), q.AfterSeq}
+	if q.TypeID != "" {
+		where, args = where+` AND type_id = ?`, append(args, q.TypeID)
+	}
+	args = append(args, q.Limit)
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+qualRequestCols+` FROM qualification_requests WHERE `+where+` ORDER BY seq LIMIT ?`, args...)
+	return collect(rows, err, scanQualRequest)
+}
