@@ -720,8 +720,8 @@ def authentication_failures():
 @main_check
 def unimplemented_operations():
     calls = {
-        "ListQualificationRequests": lambda: mt.list_qualification_requests(),
-        "RejectQualificationRequest": lambda: mt.reject_qualification_request(QualificationRequestId="3REQUEST0000000000000000000000Z"),
+        "ListReviewPolicyResultsForHIT": lambda: mt.list_review_policy_results_for_hit(HITId=UNKNOWN_ID),
+        "UpdateNotificationSettings": lambda: mt.update_notification_settings(HITTypeId=UNKNOWN_ID, Active=False),
         "GetFileUploadURL": lambda: mt.get_file_upload_url(AssignmentId="3ASSIGNMENT000000000000000000Z",
                                                            QuestionIdentifier="q1"),
         "SendTestEventNotification": lambda: mt.send_test_event_notification(

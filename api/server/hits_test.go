@@ -629,8 +629,8 @@ func TestGetAccountBalance(t *testing.T) {
 
 func TestNotImplementedOperation(t *testing.T) {
 	env := hitdtest.New(t)
-	_, err := env.Client.ListQualificationRequests(context.Background(), &mturk.ListQualificationRequestsInput{})
-	wantTurk(t, err, "AWS.MechanicalTurk.OperationNotImplemented", "ListQualificationRequests")
+	_, err := env.Client.ListReviewPolicyResultsForHIT(context.Background(), &mturk.ListReviewPolicyResultsForHITInput{HITId: aws.String("X")})
+	wantTurk(t, err, "AWS.MechanicalTurk.OperationNotImplemented", "ListReviewPolicyResultsForHIT")
 }
 
 func TestBadCredentials(t *testing.T) {
