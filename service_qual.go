@@ -643,3 +643,49 @@ func (s *Service) ListWorkerBlocks(ctx context.Context, c Caller, in *ListWorker
 	out.NumResults = len(out.WorkerBlocks)
 	return out, nil
 }
+
+// ListHITsForQualificationTypeInput is the input of ListHITsForQualificationType.
+type ListHITsForQualificationTypeInput struct {
+	QualificationTypeId string `json:"QualificationTypeId,omitempty"`
+	NextToken           string `json:"NextToken,omitempty"`
+	MaxResults          *int64 `json:"MaxResults,omitempty"`
+}
+
+// ListHITsForQualificationType lists the caller's HITs that have a
+// requirement on a qualification type (a system type or a live one).
+func (s *Service) ListHITsForQualificationType(ctx context.Context, c Caller, in *ListHITsForQualificationTypeInput) (*ListHITsOutput, error) {
+	if err := requireString("QualificationTypeId", in.QualificationTypeId); err != nil {
+		return nil, err
+	}
+	if !validEntityID(in.QualificationTypeId) {
+		return nil, Errorf(ErrInvalidParameter, "The value %q is invalid for QualificationTypeId.", in.QualificationTypeId)
+	}
+	limit, err := intInRange("MaxResults", in.MaxResults, 1, MaxListMaxResults, ptr[int64](DefaultListMaxResults))
+	if err != nil {
+		return nil, err
+	}
+	after, err := decodeSeqToken(in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	out := &ListHITsOutput{HITs: []*HITData{}}
+	err = s.store.Read(ctx, func(tx Tx) error {
+		if !IsSystemQualificationType(in.QualificationTypeId) {
+			if _, err := liveQualType(ctx, tx, in.QualificationTypeId); err != nil {
+				return err
+			}
+		}
+		hits, err := tx.ListHITsRequiring(ctx, HITQuery{RequesterID: c.RequesterID, AfterSeq: after, Limit: int(limit) + 1}, in.QualificationTypeId)
+		if err != nil {
+			return err
+		}
+		hits, out.NextToken = pageOf(hits, int(limit), hitSeq)
+		out.HITs, err = hitDataList(ctx, tx, hits, s.now())
+		return err
+	})
+	if err != nil {
+		return nil, internal("ListHITsForQualificationType", err)
+	}
+	out.NumResults = len(out.HITs)
+	return out, nil
+}

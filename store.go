@@ -50,6 +50,9 @@ type Tx interface {
 	HIT(ctx context.Context, id string) (*HIT, error) // disposed HITs included
 	UpdateHIT(ctx context.Context, h *HIT) error
 	ListHITs(ctx context.Context, q HITQuery) ([]*HIT, error) // disposed HITs excluded
+	// ListHITsRequiring returns q.RequesterID's live HITs whose type has a
+	// requirement on the qualification type, in Seq order.
+	ListHITsRequiring(ctx context.Context, q HITQuery, qualTypeID string) ([]*HIT, error)
 
 	// ClaimRequestToken records t unless a live token with the same
 	// (RequesterID, Scope, Token) exists, in which case it returns that one.

@@ -93,7 +93,7 @@ func NewTable() *Table {
 		op("ListAssignmentsForHIT", (*hitd.Service).ListAssignmentsForHIT),
 		op("ListBonusPayments", (*hitd.Service).ListBonusPayments),
 		op("ListHITs", (*hitd.Service).ListHITs),
-		notYet("ListHITsForQualificationType"),
+		op("ListHITsForQualificationType", (*hitd.Service).ListHITsForQualificationType),
 		op("ListQualificationRequests", (*hitd.Service).ListQualificationRequests),
 		op("ListQualificationTypes", (*hitd.Service).ListQualificationTypes),
 		notYet("ListReviewPolicyResultsForHIT"),

@@ -244,6 +244,16 @@ func (t *txn) ListHITs(ctx context.Context, q hitd.HITQuery) ([]*hitd.HIT, error
 		WHERE requester_id = ? AND seq > ? AND disposed = 0 ORDER BY seq LIMIT ?`, q.RequesterID, q.AfterSeq, q.Limit))
 }
 
+func (t *txn) ListHITsRequiring(ctx context.Context, q hitd.HITQuery, qualTypeID string) ([]*hitd.HIT, error) {
+	// Qualification type IDs are upper-case alphanumerics, so the pattern
+	// needs no escaping; it matches the JSON the type's requirements are
+	// stored as.
+	return scanHITs(t.tx.QueryContext(ctx, `SELECT `+qualified("h", hitCols)+` FROM hits h INDEXED BY hits_live_by_requester
+		JOIN hit_types ht ON ht.id = h.hit_type_id
+		WHERE h.requester_id = ? AND h.seq > ? AND h.disposed = 0 AND ht.qualification_requirements LIKE ?
+		ORDER BY h.seq LIMIT ?`, q.RequesterID, q.AfterSeq, `%"QualificationTypeId":"`+qualTypeID+`"%`, q.Limit))
+}
+
 func (t *txn) ClaimRequestToken(ctx context.Context, rt *hitd.RequestToken, notBefore time.Time) (*hitd.RequestToken, error) {
 	// Within the single write path this read-then-write is atomic: no other
 	// write transaction runs between the two statements.

@@ -447,6 +447,16 @@ func testBrowsing(t *testing.T, s hitd.Store) {
 		if err != nil || len(open) != 1 || open[0].ID != "H1" {
 			t.Errorf("OpenHITs = %v %v", open, err)
 		}
+		req, err := tx.ListHITsRequiring(ctx, hitd.HITQuery{RequesterID: "A1", Limit: 10}, hitd.QualLocale)
+		if err != nil || len(req) != 3 {
+			t.Errorf("ListHITsRequiring(Locale) = %d %v", len(req), err)
+		}
+		if req, err := tx.ListHITsRequiring(ctx, hitd.HITQuery{RequesterID: "A1", AfterSeq: req[0].Seq, Limit: 1}, hitd.QualLocale); err != nil || len(req) != 1 {
+			t.Errorf("ListHITsRequiring page = %d %v", len(req), err)
+		}
+		if req, err := tx.ListHITsRequiring(ctx, hitd.HITQuery{RequesterID: "A1", Limit: 10}, hitd.QualAdult); err != nil || len(req) != 0 {
+			t.Errorf("ListHITsRequiring(Adult) = %d %v", len(req), err)
+		}
 		rev, err := tx.ListReviewableHITs(ctx, hitd.ReviewableQuery{RequesterID: "A1", Now: t0.Add(2 * time.Hour), Limit: 10})
 		if err != nil || len(rev) != 2 { // H1 and H3 expired with nothing pending; H2 has a pending assignment
 			t.Errorf("ListReviewableHITs = %d %v", len(rev), err)

@@ -120,9 +120,17 @@ func TestQualificationTypeLifecycle(t *testing.T) {
 	if err != nil || *got.QualificationType.Name != "English speaker" {
 		t.Fatalf("get by another requester: %+v %v", got, err)
 	}
-	e.createHIT(func(in *mturk.CreateHITInput) {
+	requiring := e.createHIT(func(in *mturk.CreateHITInput) {
 		in.QualificationRequirements = []types.QualificationRequirement{{QualificationTypeId: mine.QualificationTypeId, Comparator: types.ComparatorExists}}
 	})
+	e.createHIT(nil)
+	byQual, err := e.Client.ListHITsForQualificationType(ctx, &mturk.ListHITsForQualificationTypeInput{QualificationTypeId: mine.QualificationTypeId})
+	if err != nil || len(byQual.HITs) != 1 || *byQual.HITs[0].HITId != *requiring.HITId {
+		t.Fatalf("ListHITsForQualificationType %+v %v", byQual, err)
+	}
+	if out, err := other.ListHITsForQualificationType(ctx, &mturk.ListHITsForQualificationTypeInput{QualificationTypeId: mine.QualificationTypeId}); err != nil || len(out.HITs) != 0 {
+		t.Fatalf("another requester sees %+v %v", out, err)
+	}
 
 	// Deletion: gone at once, the name free again, unusable in requirements.
 	if _, err := e.Client.DeleteQualificationType(ctx, &mturk.DeleteQualificationTypeInput{QualificationTypeId: q.QualificationTypeId}); err != nil {
