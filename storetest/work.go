@@ -449,7 +449,7 @@ func testBrowsing(t *testing.T, s hitd.Store) {
 		}
 		req, err := tx.ListHITsRequiring(ctx, hitd.HITQuery{RequesterID: "A1", Limit: 10}, hitd.QualLocale)
 		if err != nil || len(req) != 3 {
-			t.Errorf("ListHITsRequiring(Locale) = %d %v", len(req), err)
+			t.Fatalf("ListHITsRequiring(Locale) = %d %v", len(req), err)
 		}
 		if req, err := tx.ListHITsRequiring(ctx, hitd.HITQuery{RequesterID: "A1", AfterSeq: req[0].Seq, Limit: 1}, hitd.QualLocale); err != nil || len(req) != 1 {
 			t.Errorf("ListHITsRequiring page = %d %v", len(req), err)
