@@ -168,3 +168,57 @@ func testQualificationsAndBlocks(t *testing.T, s hitd.Store) {
 		return nil
 	})
 }
+
+func testQualificationRequests(t *testing.T, s hitd.Store) {
+	ctx := context.Background()
+	write(t, s, func(tx hitd.Tx) error {
+		if err := tx.InsertRequester(ctx, requester("A1", false)); err != nil {
+			return err
+		}
+		for _, q := range []*hitd.QualificationType{qualType("Q1", "A1", "one"), qualType("Q2", "A1", "two")} {
+			if err := tx.InsertQualificationType(ctx, q); err != nil {
+				return err
+			}
+		}
+		if err := tx.InsertWorker(ctx, worker("W1", "w1")); err != nil {
+			return err
+		}
+		for _, r := range []*hitd.QualificationRequest{
+			{ID: "R1", TypeID: "Q1", RequesterID: "A1", WorkerID: "W1", Status: hitd.QualRequestRejected, StartTime: t0, SubmitTime: t0, Reason: "no"},
+			{ID: "R2", TypeID: "Q1", RequesterID: "A1", WorkerID: "W1", Status: hitd.QualRequestTesting, StartTime: t0.Add(time.Hour), TestDeadline: t0.Add(2 * time.Hour)},
+			{ID: "R3", TypeID: "Q2", RequesterID: "A1", WorkerID: "W1", Status: hitd.QualRequestPending, StartTime: t0, SubmitTime: t0, Answer: "<a/>"},
+		} {
+			if err := tx.InsertQualRequest(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	write(t, s, func(tx hitd.Tx) error {
+		r, err := tx.LastQualRequest(ctx, "Q1", "W1")
+		if err != nil || r.ID != "R2" || r.Status != hitd.QualRequestTesting || !r.TestDeadline.Equal(t0.Add(2*time.Hour)) || !r.SubmitTime.IsZero() {
+			t.Errorf("LastQualRequest = %+v %v", r, err)
+			return nil
+		}
+		r.Status, r.Answer, r.SubmitTime = hitd.QualRequestPending, "<answers/>", t0.Add(90*time.Minute)
+		return tx.UpdateQualRequest(ctx, r)
+	})
+	read(t, s, func(tx hitd.Tx) error {
+		r, err := tx.QualRequest(ctx, "R2")
+		if err != nil || r.Answer != "<answers/>" || !r.SubmitTime.Equal(t0.Add(90*time.Minute)) {
+			t.Errorf("QualRequest = %+v %v", r, err)
+		}
+		if _, err := tx.LastQualRequest(ctx, "Q2", "W9"); !errors.Is(err, hitd.ErrNoRows) {
+			t.Errorf("LastQualRequest(none) = %v", err)
+		}
+		pending, err := tx.ListQualRequests(ctx, hitd.QualRequestQuery{RequesterID: "A1", Status: hitd.QualRequestPending, Limit: 10})
+		if err != nil || len(pending) != 2 || pending[0].ID != "R2" || pending[1].ID != "R3" {
+			t.Errorf("pending = %v %v", pending, err)
+		}
+		one, err := tx.ListQualRequests(ctx, hitd.QualRequestQuery{RequesterID: "A1", TypeID: "Q2", Status: hitd.QualRequestPending, Limit: 10})
+		if err != nil || len(one) != 1 || one[0].Answer != "<a/>" {
+			t.Errorf("by type = %v %v", one, err)
+		}
+		return nil
+	})
+}

@@ -33,6 +33,7 @@ func workTests() []struct {
 		{"Inbox", testInbox},
 		{"QualificationTypes", testQualificationTypes},
 		{"QualificationsAndBlocks", testQualificationsAndBlocks},
+		{"QualificationRequests", testQualificationRequests},
 	}
 }
 
