@@ -269,6 +269,9 @@ func (s *Service) openTest(ctx context.Context, tx Tx, r *QualificationRequest) 
 	if err != nil {
 		return nil, err
 	}
+	if q.Test == "" || r.TestDeadline.IsZero() {
+		return nil, Errorf(ErrInvalidQualRequest, "Qualification request %s is not a test attempt, or its qualification no longer has a test.", r.ID)
+	}
 	form, err := qform.Parse(q.Test)
 	if err != nil {
 		return nil, err
@@ -321,6 +324,9 @@ func (s *Service) SubmitQualificationTest(ctx context.Context, workerID, request
 		q, err := liveQualType(ctx, tx, r.TypeID)
 		if err != nil {
 			return err
+		}
+		if q.Test == "" {
+			return Errorf(ErrInvalidQualRequest, "This qualification no longer has a test; request it instead.")
 		}
 		answers, xml, err := gradeable(q.Test, fields)
 		if err != nil {

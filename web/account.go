@@ -43,6 +43,7 @@ type profileData struct {
 	Profile     *hitd.WorkerProfile
 	Country     string
 	Subdivision string
+	Adult       bool // "I am 18 or older" (the Adult qualification)
 	Error       string
 }
 
@@ -51,7 +52,7 @@ func (s *Site) profile(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.renderProfile(w, r, worker, http.StatusOK, profileData{Country: worker.Country, Subdivision: worker.Subdivision})
+	s.renderProfile(w, r, worker, http.StatusOK, profileData{Country: worker.Country, Subdivision: worker.Subdivision, Adult: worker.Adult})
 }
 
 func (s *Site) renderProfile(w http.ResponseWriter, r *http.Request, worker *hitd.Worker, status int, d profileData) {
@@ -70,12 +71,17 @@ func (s *Site) updateProfile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	country, sub := r.PostFormValue("country"), r.PostFormValue("subdivision")
-	if _, err := s.svc.UpdateWorkerLocation(r.Context(), worker.ID, country, sub); err != nil {
+	adult := r.PostFormValue("adult") != "" // an unchecked box sends nothing
+	_, err := s.svc.UpdateWorkerLocation(r.Context(), worker.ID, country, sub)
+	if err == nil && adult != worker.Adult {
+		_, err = s.svc.SetWorkerAdult(r.Context(), worker.ID, adult)
+	}
+	if err != nil {
 		if hitd.ErrorCode(err) == hitd.ErrInternal {
 			s.fail(w, r, worker, err)
 			return
 		}
-		s.renderProfile(w, r, worker, api.WorkerStatus(hitd.ErrorCode(err)), profileData{Country: country, Subdivision: sub, Error: hitd.ErrorMessage(err)})
+		s.renderProfile(w, r, worker, api.WorkerStatus(hitd.ErrorCode(err)), profileData{Country: country, Subdivision: sub, Adult: adult, Error: hitd.ErrorMessage(err)})
 		return
 	}
 	redirect(w, r, "/profile?msg=saved")

@@ -1,7 +1,9 @@
 // Package web is hitd's worker web site: the pages through which a person
 // signs up, browses and searches HIT groups, previews, accepts, works on,
-// returns and submits HITs, and reads their own assignments, earnings and
-// inbox. It also serves requester-written HTML (HTMLQuestion content) on
+// returns and submits HITs, requests qualifications and takes
+// qualification tests, and reads their own assignments, earnings,
+// qualifications and inbox. HITs whose qualification requirements the
+// worker does not meet say so (hitd.Access) instead of offering Accept. It also serves requester-written HTML (HTMLQuestion content) on
 // an isolated "content" handler, and MTurk's externalSubmit endpoint that
 // HTMLQuestion and ExternalQuestion pages post their answers to.
 //

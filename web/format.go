@@ -15,7 +15,18 @@ var funcs = template.FuncMap{
 	"seconds": secondsText,
 	"when":    when,
 	"lower":   strings.ToLower,
+	"join":    strings.Join,
+	"access":  accessOf,
 }
+
+// accessView is what the "access" template gets: whether someone is
+// logged in, and what they may do with a HIT.
+type accessView struct {
+	Worker *hitd.Worker
+	Access hitd.Access
+}
+
+func accessOf(w *hitd.Worker, a hitd.Access) accessView { return accessView{Worker: w, Access: a} }
 
 // money formats an amount as "$0.05". It takes hitd.Cents, or the decimal
 // string the domain reports a HIT's reward as.

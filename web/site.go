@@ -105,6 +105,10 @@ func (s *Site) Handler() http.Handler {
 	mux.HandleFunc("GET /profile", s.profile)
 	mux.HandleFunc("POST /profile", s.updateProfile)
 	mux.HandleFunc("GET /inbox", s.inbox)
+	mux.HandleFunc("GET /qualifications", s.qualifications)
+	mux.HandleFunc("POST /qualifications/{id}/{action}", s.qualAction)
+	mux.HandleFunc("GET /qualifications/tests/{id}", s.qualTest)
+	mux.HandleFunc("POST /qualifications/tests/{id}", s.submitQualTest)
 	mux.HandleFunc(externalSubmitPath, s.externalSubmit) // GET and POST, as MTurk took both
 	mux.Handle("GET /static/", staticHandler())
 	if s.contentO == "" {
@@ -207,11 +211,17 @@ func (s *Site) render(w http.ResponseWriter, r *http.Request, status int, name s
 type errorData struct {
 	Message   string
 	LoginNext string // offer a login link returning here
+	// Qualifications links to /qualifications (the worker is not
+	// qualified for a HIT).
+	Qualifications bool
 }
 
 // renderError writes the friendly error page.
 func (s *Site) renderError(w http.ResponseWriter, r *http.Request, worker *hitd.Worker, status int, title, message string) {
-	d := errorData{Message: message}
+	s.renderErrorData(w, r, worker, status, title, errorData{Message: message})
+}
+
+func (s *Site) renderErrorData(w http.ResponseWriter, r *http.Request, worker *hitd.Worker, status int, title string, d errorData) {
 	if status == http.StatusUnauthorized && worker == nil {
 		d.LoginNext = localPath(r.URL.RequestURI())
 	}
@@ -225,7 +235,16 @@ func (s *Site) fail(w http.ResponseWriter, r *http.Request, worker *hitd.Worker,
 	if code == hitd.ErrInternal {
 		s.logger.Error("web: internal error", "method", r.Method, "path", r.URL.Path, "error", err)
 	}
-	s.renderError(w, r, worker, api.WorkerStatus(code), titleFor(code), hitd.ErrorMessage(err))
+	d := errorData{Message: hitd.ErrorMessage(err)}
+	if code == hitd.ErrNotQualified {
+		// The page says what is missing and where to get it; a visitor
+		// meets no requirement until logged in.
+		d.Qualifications = true
+		if worker == nil && r.Method == http.MethodGet {
+			d.LoginNext = localPath(r.URL.RequestURI())
+		}
+	}
+	s.renderErrorData(w, r, worker, api.WorkerStatus(code), titleFor(code), d)
 }
 
 // titleFor is the heading of the error page for a code.
@@ -235,8 +254,13 @@ func titleFor(code hitd.Code) string {
 		return "Please log in"
 	case hitd.ErrNotAuthorized, hitd.ErrSignupClosed:
 		return "Not allowed"
-	case hitd.ErrHITNotFound, hitd.ErrHITTypeNotFound, hitd.ErrAssignmentNotFound, hitd.ErrWorkerNotFound:
+	case hitd.ErrHITNotFound, hitd.ErrHITTypeNotFound, hitd.ErrAssignmentNotFound, hitd.ErrWorkerNotFound,
+		hitd.ErrQualTypeNotFound, hitd.ErrQualRequestNotFound:
 		return "Not found"
+	case hitd.ErrNotQualified:
+		return "Not qualified"
+	case hitd.ErrInvalidQualRequest:
+		return "Not possible now"
 	case hitd.ErrHITNotAvailable:
 		return "No longer available"
 	case hitd.ErrAlreadyAccepted:
@@ -262,15 +286,17 @@ func (s *Site) notFound(w http.ResponseWriter, r *http.Request) {
 // flashes are the fixed messages a redirect can ask for with ?msg=; the
 // text never comes from the URL.
 var flashes = map[string]string{
-	"welcome":     "Welcome! Your account is ready.",
-	"loggedin":    "You are logged in.",
-	"loggedout":   "You are logged out.",
-	"submitted":   "Submitted — thank you.",
-	"groupdone":   "Submitted — thank you. There are no more HITs in that group for you.",
-	"returned":    "You returned the HIT.",
-	"saved":       "Saved.",
-	"timeup":      "The time for that assignment ran out.",
-	"unavailable": "That HIT is no longer available.",
+	"welcome":       "Welcome! Your account is ready.",
+	"loggedin":      "You are logged in.",
+	"loggedout":     "You are logged out.",
+	"submitted":     "Submitted — thank you.",
+	"groupdone":     "Submitted — thank you. There are no more HITs in that group for you.",
+	"returned":      "You returned the HIT.",
+	"saved":         "Saved.",
+	"timeup":        "The time for that assignment ran out.",
+	"unavailable":   "That HIT is no longer available.",
+	"qualgranted":   "Granted — the qualification is yours.",
+	"qualrequested": "Requested — the requester will decide.",
 }
 
 func flash(r *http.Request) string { return flashes[r.URL.Query().Get("msg")] }

@@ -108,7 +108,8 @@ func TestFormatting(t *testing.T) {
 
 func TestStatusForEveryWorkerCodeIsAClientError(t *testing.T) {
 	for _, c := range []hitd.Code{hitd.ErrNotAuthenticated, hitd.ErrUsernameTaken, hitd.ErrSignupClosed, hitd.ErrHITNotAvailable,
-		hitd.ErrAlreadyAccepted, hitd.ErrInvalidAnswer, hitd.ErrInvalidAssignmentState, hitd.ErrAssignmentNotFound, hitd.ErrHITNotFound, hitd.ErrInvalidParameter} {
+		hitd.ErrAlreadyAccepted, hitd.ErrInvalidAnswer, hitd.ErrInvalidAssignmentState, hitd.ErrAssignmentNotFound, hitd.ErrHITNotFound, hitd.ErrInvalidParameter,
+		hitd.ErrNotQualified, hitd.ErrQualTypeNotFound, hitd.ErrQualRequestNotFound, hitd.ErrInvalidQualRequest} {
 		if s := api.WorkerStatus(c); s < 400 || s > 499 {
 			t.Errorf("api.WorkerStatus(%s) = %d, want 4xx", c, s)
 		}

@@ -276,7 +276,8 @@ func (s *Site) submit(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 		redirect(w, r, workURL(next.ID, true)+"&msg=submitted")
-	case isCode(err, hitd.ErrHITNotAvailable):
+	case isCode(err, hitd.ErrHITNotAvailable), isCode(err, hitd.ErrNotQualified):
+		// None left for this worker (or a qualification was revoked meanwhile).
 		redirect(w, r, "/my?msg=groupdone")
 	default:
 		s.fail(w, r, worker, err)

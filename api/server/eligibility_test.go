@@ -319,6 +319,28 @@ func TestQualificationTestsAndRequests(t *testing.T) {
 		t.Fatalf("second attempt: %+v %v", granted, err)
 	}
 
+	// A plain request is not a test; a test removed mid-attempt ends it.
+	plainReq, err := e.Service.RequestQualification(ctx, e.worker("plain-asker").ID, *createQualType(t, e.Client, "Plain", nil).QualificationTypeId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Service.QualificationTestAttempt(ctx, plainReq.WorkerID, plainReq.ID); hitd.ErrorCode(err) != hitd.ErrInvalidQualRequest {
+		t.Fatalf("a plain request opened as a test: %v", err)
+	}
+	changing := createQualType(t, e.Client, "Changing", func(in *mturk.CreateQualificationTypeInput) {
+		in.Test, in.TestDurationInSeconds = aws.String(quizForm), aws.Int64(600)
+	})
+	attempt, err := e.Service.StartQualificationTest(ctx, plainReq.WorkerID, *changing.QualificationTypeId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Client.UpdateQualificationType(ctx, &mturk.UpdateQualificationTypeInput{QualificationTypeId: changing.QualificationTypeId, Test: aws.String("")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.Service.SubmitQualificationTest(ctx, plainReq.WorkerID, attempt.Request.ID, fields("capital", "paris", "colour", "blue")); hitd.ErrorCode(err) != hitd.ErrInvalidQualRequest {
+		t.Fatalf("submitting a test that was removed: %v", err)
+	}
+
 	// Auto-granted on request.
 	if _, err := e.Service.RequestQualification(ctx, w.ID, *auto.QualificationTypeId); err != nil {
 		t.Fatal(err)

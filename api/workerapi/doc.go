@@ -1,8 +1,9 @@
 // Package workerapi is the worker JSON API of hitd: the HTTP edge through
 // which a scripted worker (or a test harness, or a load tool) does what a
 // person does on the worker web site — log in, browse and search HIT
-// groups, preview a HIT, accept, return and submit assignments, and read
-// their own profile, assignments and inbox.
+// groups, preview a HIT, accept, return and submit assignments, request
+// qualifications and take qualification tests, and read their own
+// profile, assignments, qualifications and inbox.
 //
 // It serves plain JSON under /api/worker/v1/ (the handler matches the full
 // path itself, so it is mounted with mux.Handle("/api/worker/v1/", h)).
@@ -13,7 +14,8 @@
 //
 // What it owns: routing, bearer authentication, decoding requests (bodies
 // limited to api.MaxBodyBytes, unknown members rejected, the answers of a
-// submission read as a token stream so their order survives), encoding
+// submission — of an assignment or a qualification test — read as a token
+// stream so their order survives), encoding
 // responses (lowerCamelCase members, RFC 3339 UTC times, money as decimal
 // strings) and the mapping from domain error codes to HTTP statuses and the
 // {"error":{"code","message","fields"}} shape. An internal error is logged

@@ -207,7 +207,7 @@ func (h *handler) profile(c *call) (any, error) {
 	return profileJSON{
 		WorkerID: w.ID, Username: w.Username, Country: w.Country, Subdivision: w.Subdivision,
 		Earnings: w.Earnings.String(), Submitted: w.Submitted, Approved: w.Approved, Rejected: w.Rejected,
-		Pending: p.Pending, CreationTime: utc(w.CreationTime),
+		Pending: p.Pending, Adult: w.Adult, Masters: w.Masters, CreationTime: utc(w.CreationTime),
 	}, nil
 }
 

@@ -28,6 +28,22 @@ type hitGroupJSON struct {
 	HITsAvailable               int       `json:"hitsAvailable"`
 	LatestCreation              time.Time `json:"latestCreation,omitzero"`
 	EarliestExpiration          time.Time `json:"earliestExpiration,omitzero"`
+	accessJSON
+}
+
+// accessJSON says whether the caller meets a HIT's qualification
+// requirements (may accept it) and, in words, which they do not meet.
+type accessJSON struct {
+	Qualified bool     `json:"qualified"`
+	Unmet     []string `json:"unmet"`
+}
+
+func accessOf(a hitd.Access) accessJSON {
+	out := accessJSON{Qualified: a.Accept, Unmet: a.Unmet}
+	if out.Unmet == nil {
+		out.Unmet = []string{}
+	}
+	return out
 }
 
 type hitGroupPageJSON struct {
@@ -66,6 +82,7 @@ type hitJSON struct {
 	// The caller's accepted, not yet submitted assignment of this HIT.
 	AssignmentID string    `json:"assignmentId,omitempty"`
 	Deadline     time.Time `json:"deadline,omitzero"`
+	accessJSON
 }
 
 type acceptResponse struct {
@@ -126,6 +143,8 @@ type profileJSON struct {
 	Approved     int       `json:"approved"`
 	Rejected     int       `json:"rejected"`
 	Pending      int       `json:"pending"`
+	Adult        bool      `json:"adult"`   // declared 18 or older (the Adult qualification)
+	Masters      bool      `json:"masters"` // granted Masters by the operator
 	CreationTime time.Time `json:"creationTime,omitzero"`
 }
 
@@ -156,6 +175,7 @@ func groupJSON(g *hitd.HITGroup) hitGroupJSON {
 		RequesterID: g.RequesterID, RequesterName: g.RequesterName, Reward: g.Reward.String(),
 		AssignmentDurationInSeconds: g.AssignmentDurationInSeconds, HITsAvailable: g.HITsAvailable,
 		LatestCreation: utc(g.LatestCreation), EarliestExpiration: utc(g.EarliestExpiration),
+		accessJSON: accessOf(g.Access),
 	}
 }
 
@@ -167,7 +187,7 @@ func hitViewJSON(v *hitd.WorkerHITView) *hitJSON {
 		AssignmentDurationInSeconds: d.AssignmentDurationInSeconds, AutoApprovalDelayInSeconds: d.AutoApprovalDelayInSeconds,
 		CreationTime: utc(d.CreationTime), Expiration: utc(d.Expiration), HITStatus: string(d.HITStatus),
 		MaxAssignments: d.MaxAssignments, NumberAvailable: d.NumberOfAssignmentsAvailable,
-		Question: d.Question,
+		Question: d.Question, accessJSON: accessOf(v.Access),
 	}
 	if q := v.Question; q != nil {
 		out.QuestionType = string(q.Kind)

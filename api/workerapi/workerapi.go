@@ -81,6 +81,12 @@ func New(svc *hitd.Service, opts Options) http.Handler {
 	h.handle("/assignments/{assignmentId}/submit", "POST", authWorker, "SubmitAssignment", h.submitAssignment)
 	h.handle("/me", "GET", authWorker, "GetProfile", h.profile)
 	h.handle("/messages", "GET", authWorker, "ListMessages", h.messages)
+	h.handle("/me/qualifications", "GET", authWorker, "ListMyQualifications", h.myQualifications)
+	h.handle("/qualifications", "GET", authWorker, "ListQualificationTypes", h.listQualifications)
+	h.handle("/qualifications/{qualificationTypeId}", "GET", authWorker, "GetQualificationType", h.getQualification)
+	h.handle("/qualifications/{qualificationTypeId}/request", "POST", authWorker, "RequestQualification", h.requestQualification)
+	h.handle("/qualifications/{qualificationTypeId}/test", "POST", authWorker, "StartQualificationTest", h.startQualificationTest)
+	h.handle("/qualifications/tests/{requestId}/submit", "POST", authWorker, "SubmitQualificationTest", h.submitQualificationTest)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, &statusError{http.StatusNotFound, hitd.ErrUnknownOperation,
 			"There is no " + Prefix + " endpoint at " + r.URL.Path + "; see docs/worker-api.md."})

@@ -41,6 +41,7 @@ Usage:
   hitd worker create --username NAME --password PASSWORD [--data-dir DIR] [--db URL]
   hitd worker invite [--data-dir DIR] [--db URL]
   hitd worker list [--data-dir DIR] [--db URL]
+  hitd worker masters --grant WORKERID | --revoke WORKERID [--data-dir DIR] [--db URL]
 
 The admin commands work while the server runs.
 
@@ -360,7 +361,10 @@ type adminCommand struct {
 	name     string
 	flags    func(fs *flag.FlagSet)
 	required []string
-	run      func(ctx context.Context, svc *hitd.Service, stdout io.Writer) error
+	// check validates the flags beyond required ones, before the store is
+	// opened; nil: nothing to check.
+	check func() error
+	run   func(ctx context.Context, svc *hitd.Service, stdout io.Writer) error
 }
 
 func (c adminCommand) exec(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -379,6 +383,14 @@ func (c adminCommand) exec(ctx context.Context, args []string, stdout, stderr io
 			return fmt.Errorf("%s: --%s is required", c.name, name)
 		}
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", c.name, fs.Arg(0))
+	}
+	if c.check != nil {
+		if err := c.check(); err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+	}
 	svc, store, err := sf.open(ctx, hitd.Config{})
 	if err != nil {
 		return err
@@ -395,7 +407,7 @@ func (c adminCommand) exec(ctx context.Context, args []string, stdout, stderr io
 // adminCommands are the subcommands of "hitd requester" and "hitd worker".
 var adminCommands = map[string]map[string]func() adminCommand{
 	"requester": {"create": requesterCreate, "list": requesterList, "deposit": requesterDeposit},
-	"worker":    {"create": workerCreate, "invite": workerInvite, "list": workerList},
+	"worker":    {"create": workerCreate, "invite": workerInvite, "list": workerList, "masters": workerMasters},
 }
 
 func requesterCreate() adminCommand {
@@ -510,6 +522,41 @@ func workerList() adminCommand {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", w.ID, w.Username, loc, w.Earnings, w.Submitted, w.Approved, w.Rejected, w.CreationTime.Format(time.RFC3339))
 			}
 			return tw.Flush()
+		},
+	}
+}
+
+// workerMasters grants or revokes the Masters qualification (MTurk's
+// production and sandbox Masters IDs both).
+func workerMasters() adminCommand {
+	var grant, revoke string
+	return adminCommand{
+		name: "worker masters",
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&grant, "grant", "", "the WorkerId to grant Masters to")
+			fs.StringVar(&revoke, "revoke", "", "the WorkerId to revoke Masters from")
+		},
+		check: func() error {
+			if (grant == "") == (revoke == "") {
+				return errors.New("give one of --grant WORKERID or --revoke WORKERID")
+			}
+			return nil
+		},
+		run: func(ctx context.Context, svc *hitd.Service, stdout io.Writer) error {
+			id, masters := grant, true
+			if revoke != "" {
+				id, masters = revoke, false
+			}
+			w, err := svc.SetWorkerMasters(ctx, strings.TrimSpace(id), masters)
+			if err != nil {
+				return err
+			}
+			state := "revoked"
+			if w.Masters {
+				state = "granted"
+			}
+			fmt.Fprintf(stdout, "%s (%s): Masters %s\n", w.ID, w.Username, state)
+			return nil
 		},
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -297,6 +298,91 @@ func TestWebOptionsFlags(t *testing.T) {
 			}
 			if o.PublicURL != tc.wantPublic || o.ContentOrigin != tc.wantContent || o.SecureCookies != tc.wantSecure {
 				t.Errorf("got public %q content %q secure %v", o.PublicURL, o.ContentOrigin, o.SecureCookies)
+			}
+		})
+	}
+}
+
+func TestWorkerMastersCommand(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("HITD_ROOT_ACCESS_KEY_ID", "HITDENVROOTKEY000004")
+	t.Setenv("HITD_ROOT_SECRET_ACCESS_KEY", "env-secret")
+	_, addr, stop := startServe(t, dir)
+	defer func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	out, err := runCmd(t, "worker", "create", "--username", "mira", "--password", "long-password", "--data-dir", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(out)
+
+	// The running server sees the change at once: GET /api/worker/v1/me.
+	res, err := http.Post("http://"+addr+"/api/worker/v1/login", "application/json", strings.NewReader(`{"username":"mira","password":"long-password"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var login struct{ Token string }
+	if err := json.NewDecoder(res.Body).Decode(&login); err != nil || login.Token == "" {
+		t.Fatalf("login: %v %+v", err, login)
+	}
+	res.Body.Close()
+	masters := func() bool {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/worker/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+login.Token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var me struct {
+			WorkerID string `json:"workerId"`
+			Masters  *bool  `json:"masters"`
+		}
+		if err := json.NewDecoder(res.Body).Decode(&me); err != nil || me.WorkerID != id || me.Masters == nil {
+			t.Fatalf("GET /me: %v %+v", err, me)
+		}
+		return *me.Masters
+	}
+	if masters() {
+		t.Fatal("a new worker is Masters")
+	}
+
+	out, err = runCmd(t, "worker", "masters", "--grant", id, "--data-dir", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := id + " (mira): Masters granted"; strings.TrimSpace(out) != want {
+		t.Errorf("--grant printed %q, want %q", out, want)
+	}
+	if !masters() {
+		t.Error("--grant did not grant Masters")
+	}
+	out, err = runCmd(t, "worker", "masters", "--revoke", id, "--data-dir", dir)
+	if err != nil || strings.TrimSpace(out) != id+" (mira): Masters revoked" {
+		t.Errorf("--revoke: %q %v", out, err)
+	}
+	if masters() {
+		t.Error("--revoke did not revoke Masters")
+	}
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"neither flag", []string{}, "one of --grant"},
+		{"both flags", []string{"--grant", id, "--revoke", id}, "one of --grant"},
+		{"unknown worker", []string{"--grant", "ANOSUCHWORKER0"}, "does not exist"},
+		{"stray argument", []string{"--grant", id, "extra"}, "unexpected argument"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := runCmd(t, append(append([]string{"worker", "masters"}, tc.args...), "--data-dir", dir)...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one mentioning %q", err, tc.want)
 			}
 		})
 	}
