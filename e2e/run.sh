@@ -5,14 +5,18 @@
 # Builds the binary, starts it on a free loopback port with a fresh data
 # directory and fixed root keys, runs e2e/test_boto3.py, e2e/test_cli.sh,
 # e2e/test_curl.sh, e2e/test_work_boto3.py (requesters post and review work
-# that workers do through the worker API) and, when node and Chromium are
+# that workers do through the worker API), e2e/test_quals_boto3.py
+# (qualification types, tests, requests, requirements and blocks, with workers
+# on the worker API and the site's forms) and, when node and Chromium are
 # there, e2e/browser/test_worker_site.mjs (a worker signs up and works HITs
-# on the web site in headless Chromium); then restarts the server (SIGTERM,
-# wait, start again on the same data directory) and checks what must survive
-# a restart; last, when the browser suite can run, starts the server once more
-# with --content-listen and runs it again with requester HTML on an origin of
-# its own. Prints a PASS/FAIL summary and exits non-zero on any failure,
-# showing the server log.
+# on the web site in headless Chromium) and e2e/browser/test_quals_site.mjs
+# (a worker takes a qualification test and unlocks HITs on the site); then
+# restarts the server (SIGTERM, wait, start again on the same data
+# directory) and checks what must survive a restart; last, when the browser
+# suite can run, starts the server once more with --content-listen and runs
+# test_worker_site.mjs again with requester HTML on an origin of its own.
+# Prints a PASS/FAIL summary and exits non-zero on any failure, showing the
+# server log.
 #
 # Usage: bash e2e/run.sh        (from anywhere; needs go, python3 + boto3, aws, curl;
 #                                node + /usr/bin/chromium for the browser suite, which
@@ -138,6 +142,22 @@ browser_suite() {
 	suite "$name" env CHROMIUM="$CHROMIUM" HITD_E2E_SHOTS="$shots/$sub" "$@" node "$e2e/browser/test_worker_site.mjs"
 }
 
+# quals_browser_suite: qualifications on the worker site in headless Chromium
+# (e2e/browser/test_quals_site.mjs), with the same conditions as browser_suite.
+quals_browser_suite() {
+	local name="browser: qualifications on the worker site in Chromium (e2e/browser/test_quals_site.mjs)" why
+	why=$(browser_missing)
+	if [[ -n $why ]]; then
+		section "$name"
+		echo "SKIP: $why"
+		skips+=("SKIP  $name: $why")
+		return
+	fi
+	node_modules_ready || return 0
+	[[ -n $shots ]] || shots=$(mktemp -d "${TMPDIR:-/tmp}/hitd-e2e-shots.XXXXXX")
+	suite "$name" env CHROMIUM="$CHROMIUM" HITD_E2E_SHOTS="$shots/quals" node "$e2e/browser/test_quals_site.mjs"
+}
+
 wait_healthy() {
 	for _ in $(seq 300); do # 30 s
 		if [[ $(curl -s --max-time 2 "$HITD_ENDPOINT/healthz" 2>/dev/null) == ok* ]]; then
@@ -181,7 +201,9 @@ suite "curl (e2e/test_curl.sh)" bash "$e2e/test_curl.sh"
 # The work suite's JavaScript SDK check uses e2e/browser's packages too.
 ! command -v node >/dev/null || node_modules_ready || true
 suite "work: boto3 + worker API + AWS CLI + JS SDK (e2e/test_work_boto3.py)" "$PYTHON" "$e2e/test_work_boto3.py" main
+suite "qualifications: boto3 + worker API + site forms (e2e/test_quals_boto3.py)" "$PYTHON" "$e2e/test_quals_boto3.py"
 browser_suite "content under /content/" same-origin
+quals_browser_suite
 
 section "server log"
 log_rc=0
