@@ -95,6 +95,9 @@ type HIT struct {
 	// free slots are released to the requester.
 	Funded   int
 	Reserved Cents
+	// HITPolicyDone: the HIT-level review policy has run since the HIT last
+	// became reviewable (an extension by a policy clears it).
+	HITPolicyDone bool
 }
 
 // Live is the number of slots held by assignments not yet approved or

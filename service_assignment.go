@@ -272,6 +272,26 @@ func (s *Service) overrideRejection(ctx context.Context, tx Tx, h *HIT, w *Worke
 	return saveAll(ctx, tx, &p, a, h, w, r)
 }
 
+// reject rejects a submitted assignment (by the requester or a review
+// policy) and returns its slot's reserve. It saves a, h and w.
+func (s *Service) reject(ctx context.Context, tx Tx, h *HIT, w *Worker, a *Assignment, feedback string, now time.Time) error {
+	t, err := tx.HITType(ctx, h.HITTypeID)
+	if err != nil {
+		return err
+	}
+	r, err := tx.RequesterByID(ctx, h.RequesterID)
+	if err != nil {
+		return err
+	}
+	p := purse{now: now}
+	p.release(r, h, t, 1)
+	a.Status, a.RejectionTime, a.RequesterFeedback = AssignmentRejected, now, feedback
+	h.Submitted--
+	h.Completed++
+	w.Rejected++
+	return saveAll(ctx, tx, &p, a, h, w, r)
+}
+
 // saveAll writes the ledger entries and every changed row of one money
 // movement; r may be nil when no requester balance changed.
 func saveAll(ctx context.Context, tx Tx, p *purse, a *Assignment, h *HIT, w *Worker, r *Requester) error {
@@ -310,21 +330,7 @@ func (s *Service) RejectAssignment(ctx context.Context, c Caller, in *RejectAssi
 		if a.Status != AssignmentSubmitted {
 			return Errorf(ErrInvalidAssignmentState, "This operation can be called with a status of: Submitted (the assignment is %s).", a.Status)
 		}
-		t, err := tx.HITType(ctx, h.HITTypeID)
-		if err != nil {
-			return err
-		}
-		r, err := tx.RequesterByID(ctx, h.RequesterID)
-		if err != nil {
-			return err
-		}
-		p := purse{now: now}
-		p.release(r, h, t, 1)
-		a.Status, a.RejectionTime, a.RequesterFeedback = AssignmentRejected, now, *in.RequesterFeedback
-		h.Submitted--
-		h.Completed++
-		w.Rejected++
-		return saveAll(ctx, tx, &p, a, h, w, r)
+		return s.reject(ctx, tx, h, w, a, *in.RequesterFeedback, now)
 	})
 	if err != nil {
 		return nil, internal("RejectAssignment", err)

@@ -11,14 +11,16 @@ type DueStats struct {
 	Abandoned    int // accepted assignments whose AssignmentDuration passed
 	AutoApproved int // submitted assignments whose auto-approval time came
 	Expired      int // expired HITs whose unused slots were released
+	Reviewed     int // reviewable HITs whose HIT-level review policy ran
 }
 
 // Total is the number of items applied.
-func (d DueStats) Total() int { return d.Abandoned + d.AutoApproved + d.Expired }
+func (d DueStats) Total() int { return d.Abandoned + d.AutoApproved + d.Expired + d.Reviewed }
 
 // ApplyDue applies up to limit items of time-driven work that are due at
 // now, in one transaction: abandonment, auto-approval, and release of the
-// money of expired HITs' unused slots. Each item is re-checked inside the
+// money of expired HITs' unused slots, and HIT-level review policies of
+// HITs that became reviewable. Each item is re-checked inside the
 // transaction, so running it twice, or on two nodes, applies nothing twice.
 // The scheduler package calls it in a loop until nothing is left.
 func (s *Service) ApplyDue(ctx context.Context, now time.Time, limit int) (DueStats, error) {
@@ -55,7 +57,19 @@ func (s *Service) ApplyDue(ctx context.Context, now time.Time, limit int) (DueSt
 				st.AutoApproved++
 			}
 		}
-		if rest := limit - len(due); rest > 0 {
+		if rest := limit - st.Total(); rest > 0 {
+			hits, err := tx.HITsDueForReview(ctx, now, rest)
+			if err != nil {
+				return err
+			}
+			for _, h := range hits {
+				if err := s.runPlurality(ctx, tx, h, now); err != nil {
+					return err
+				}
+				st.Reviewed++
+			}
+		}
+		if rest := limit - st.Total(); rest > 0 {
 			hits, err := tx.OverfundedHITs(ctx, now, rest)
 			if err != nil {
 				return err

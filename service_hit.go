@@ -184,6 +184,13 @@ func (s *Service) createHIT(ctx context.Context, c Caller, newType *HITType, in 
 	}
 	var out *HITData
 	err = s.store.Write(ctx, func(tx Tx) error {
+		if in.HITLayoutId != "" {
+			q, err := s.layoutQuestion(ctx, tx, c, in.HITLayoutId, in.HITLayoutParameters)
+			if err != nil {
+				return err
+			}
+			h.Question, h.LayoutID, h.LayoutParameters = q, in.HITLayoutId, in.HITLayoutParameters
+		}
 		t := newType
 		if t != nil {
 			if err := s.checkQualificationTypesExist(ctx, tx, t.QualificationRequirements); err != nil {
@@ -321,27 +328,27 @@ func (s *Service) newHIT(c Caller, in *CreateHITWithHITTypeInput, now time.Time)
 	case in.Question != "" && in.HITLayoutId != "":
 		return nil, Errorf(ErrInvalidParameter, "Provide either a Question parameter or a HITLayoutId parameter, not both.")
 	case in.HITLayoutId != "":
-		// Layouts arrive with the review-policy and layout operations; until
-		// then no layout exists.
-		return nil, Errorf(ErrLayoutNotFound, "HITLayout %s does not exist.", in.HITLayoutId)
+		// The layout is rendered into the Question inside createHIT's
+		// transaction (layoutQuestion), so a concurrent delete cannot slip
+		// between the check and the insert.
 	case len(in.HITLayoutParameters) > 0:
 		return nil, Errorf(ErrInvalidParameter, "HITLayoutParameters can only be used with a HITLayoutId.")
 	}
-	pq, err := ParseQuestion(in.Question, QuestionPolicy{AllowHTTPExternalURLs: s.cfg.AllowHTTPExternalURLs})
-	if err != nil {
-		return nil, err
-	}
-	if pq.Kind == QuestionForm {
-		// The full schema, answer constraints included, so a form workers
-		// could never submit is refused now rather than at submit time.
-		if _, err := qform.Parse(in.Question); err != nil {
-			return nil, Errorf(ErrXMLParse, "The Question is not a valid QuestionForm: %s", err.Error())
-		}
-	}
-	for _, p := range []*ReviewPolicy{in.AssignmentReviewPolicy, in.HITReviewPolicy} {
-		if err := validateReviewPolicyName(p); err != nil {
+	if in.HITLayoutId == "" {
+		pq, err := ParseQuestion(in.Question, QuestionPolicy{AllowHTTPExternalURLs: s.cfg.AllowHTTPExternalURLs})
+		if err != nil {
 			return nil, err
 		}
+		if pq.Kind == QuestionForm {
+			// The full schema, answer constraints included, so a form workers
+			// could never submit is refused now rather than at submit time.
+			if _, err := qform.Parse(in.Question); err != nil {
+				return nil, Errorf(ErrXMLParse, "The Question is not a valid QuestionForm: %s", err.Error())
+			}
+		}
+	}
+	if err := validateReviewPolicies(in.AssignmentReviewPolicy, in.HITReviewPolicy); err != nil {
+		return nil, err
 	}
 	return &HIT{
 		ID:                     s.ids.HITID(),
@@ -357,19 +364,6 @@ func (s *Service) newHIT(c Caller, in *CreateHITWithHITTypeInput, now time.Time)
 		HITReviewPolicy:        in.HITReviewPolicy,
 		ReviewStatus:           ReviewNotReviewed,
 	}, nil
-}
-
-func validateReviewPolicyName(p *ReviewPolicy) error {
-	if p == nil {
-		return nil
-	}
-	switch p.PolicyName {
-	case PolicyScoreMyKnownAnswers, PolicySimplePlurality:
-		return nil
-	case "":
-		return Errorf(ErrMissingParameter, "Your request is missing required parameters. Required parameters include PolicyName.")
-	}
-	return Errorf(ErrInvalidParameter, "The review policy %q is not known. Valid policies: %s, %s.", p.PolicyName, PolicyScoreMyKnownAnswers, PolicySimplePlurality)
 }
 
 // checkQualificationTypesExist checks that every required qualification

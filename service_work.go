@@ -480,17 +480,25 @@ func (s *Service) SubmitAssignment(ctx context.Context, workerID, assignmentID s
 		h.Pending--
 		h.Submitted++
 		w.Submitted++
-		if a.AutoApprovalDelayInSeconds == 0 {
-			// A zero delay approves at once, as on MTurk.
-			return s.approve(ctx, tx, h, w, a, "", now)
-		}
 		if err := tx.UpdateAssignment(ctx, a); err != nil {
 			return err
 		}
 		if err := tx.UpdateWorker(ctx, w); err != nil {
 			return err
 		}
-		return tx.UpdateHIT(ctx, h)
+		if err := tx.UpdateHIT(ctx, h); err != nil {
+			return err
+		}
+		if h.AssignmentReviewPolicy != nil {
+			if err := s.runKnownAnswers(ctx, tx, h, w, a, now); err != nil {
+				return err
+			}
+		}
+		if a.Status == AssignmentSubmitted && a.AutoApprovalDelayInSeconds == 0 {
+			// A zero delay approves at once, as on MTurk.
+			return s.approve(ctx, tx, h, w, a, "", now)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, internal("submit assignment", err)

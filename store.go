@@ -138,6 +138,16 @@ type Tx interface {
 	LastQualRequest(ctx context.Context, typeID, workerID string) (*QualificationRequest, error)
 	ListQualRequests(ctx context.Context, q QualRequestQuery) ([]*QualificationRequest, error)
 
+	// Review policies.
+	InsertReviewResults(ctx context.Context, rs []*ReviewResult) error
+	InsertReviewActions(ctx context.Context, as []*ReviewAction) error
+	ListReviewResults(ctx context.Context, q ReviewQuery) ([]*ReviewResult, error)
+	ListReviewActions(ctx context.Context, q ReviewQuery) ([]*ReviewAction, error)
+	// HITsDueForReview returns live HITs with a HIT-level policy that has
+	// not run since they became reviewable at now: nothing pending, at
+	// least one submission, and expired or with every slot worked.
+	HITsDueForReview(ctx context.Context, now time.Time, limit int) ([]*HIT, error)
+
 	// Worker blocks. PutWorkerBlock inserts or updates the reason.
 	PutWorkerBlock(ctx context.Context, b *WorkerBlock) error
 	DeleteWorkerBlock(ctx context.Context, requesterID, workerID string) error
@@ -147,4 +157,11 @@ type Tx interface {
 	// Worker inbox.
 	InsertMessages(ctx context.Context, msgs []*WorkerMessage) error
 	ListMessages(ctx context.Context, workerID string, limit int) ([]*WorkerMessage, error) // newest first
+
+	// HIT layouts. InsertLayout returns ErrDuplicate when the ID is taken;
+	// UpdateLayout changes the name and Deleted (layouts are soft-deleted).
+	InsertLayout(ctx context.Context, l *HITLayout) error
+	UpdateLayout(ctx context.Context, l *HITLayout) error
+	Layout(ctx context.Context, id string) (*HITLayout, error)                 // deleted ones included
+	ListLayouts(ctx context.Context, requesterID string) ([]*HITLayout, error) // live ones, creation order
 }

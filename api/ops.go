@@ -96,7 +96,7 @@ func NewTable() *Table {
 		op("ListHITsForQualificationType", (*hitd.Service).ListHITsForQualificationType),
 		op("ListQualificationRequests", (*hitd.Service).ListQualificationRequests),
 		op("ListQualificationTypes", (*hitd.Service).ListQualificationTypes),
-		notYet("ListReviewPolicyResultsForHIT"),
+		op("ListReviewPolicyResultsForHIT", (*hitd.Service).ListReviewPolicyResultsForHIT),
 		op("ListReviewableHITs", (*hitd.Service).ListReviewableHITs),
 		op("ListWorkerBlocks", (*hitd.Service).ListWorkerBlocks),
 		op("ListWorkersWithQualificationType", (*hitd.Service).ListWorkersWithQualificationType),

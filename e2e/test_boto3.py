@@ -720,7 +720,6 @@ def authentication_failures():
 @main_check
 def unimplemented_operations():
     calls = {
-        "ListReviewPolicyResultsForHIT": lambda: mt.list_review_policy_results_for_hit(HITId=UNKNOWN_ID),
         "UpdateNotificationSettings": lambda: mt.update_notification_settings(HITTypeId=UNKNOWN_ID, Active=False),
         "GetFileUploadURL": lambda: mt.get_file_upload_url(AssignmentId="3ASSIGNMENT000000000000000000Z",
                                                            QuestionIdentifier="q1"),

@@ -174,7 +174,7 @@ t_bad_input_400() {
 	want_error 400 InvalidParameterValue Bogus
 	post /v1/get-hit '{"HITId":17}'
 	want_error 400 InvalidParameterValue HITId
-	post /v1/list-review-policy-results-for-hit '{"HITId":"X"}'
+	post /v1/get-file-upload-url '{"AssignmentId":"X","QuestionIdentifier":"q"}'
 	want_error 400 OperationNotImplemented "not implemented"
 }
 

@@ -1,7 +1,8 @@
 // Package scheduler applies hitd's time-driven work: abandoning accepted
 // assignments whose time ran out, auto-approving submitted ones, and
-// returning the money of expired HITs' unused slots. (Review policies and
-// the notification outbox join it in later issues.)
+// returning the money of expired HITs' unused slots, and running HIT-level
+// review policies on HITs that became reviewable. (The notification outbox
+// joins it later.)
 //
 // It owns only the loop. What is due, and how it is applied, is the
 // Service's (hitd.Service.ApplyDue): every item is re-checked inside its
@@ -57,6 +58,7 @@ func (s *Scheduler) RunOnce(ctx context.Context, now time.Time) (hitd.DueStats, 
 		total.Abandoned += st.Abandoned
 		total.AutoApproved += st.AutoApproved
 		total.Expired += st.Expired
+		total.Reviewed += st.Reviewed
 		if err != nil {
 			return total, err
 		}
@@ -79,7 +81,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 		case err != nil && ctx.Err() == nil:
 			s.logger.Error("scheduler pass failed", "err", err)
 		case st.Total() > 0:
-			s.logger.Info("scheduler pass", "abandoned", st.Abandoned, "auto_approved", st.AutoApproved, "expired", st.Expired)
+			s.logger.Info("scheduler pass", "abandoned", st.Abandoned, "auto_approved", st.AutoApproved, "expired", st.Expired, "reviewed", st.Reviewed)
 		}
 		select {
 		case <-ctx.Done():

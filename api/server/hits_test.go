@@ -629,8 +629,8 @@ func TestGetAccountBalance(t *testing.T) {
 
 func TestNotImplementedOperation(t *testing.T) {
 	env := hitdtest.New(t)
-	_, err := env.Client.ListReviewPolicyResultsForHIT(context.Background(), &mturk.ListReviewPolicyResultsForHITInput{HITId: aws.String("X")})
-	wantTurk(t, err, "AWS.MechanicalTurk.OperationNotImplemented", "ListReviewPolicyResultsForHIT")
+	_, err := env.Client.GetFileUploadURL(context.Background(), &mturk.GetFileUploadURLInput{AssignmentId: aws.String("X"), QuestionIdentifier: aws.String("q")})
+	wantTurk(t, err, "AWS.MechanicalTurk.OperationNotImplemented", "GetFileUploadURL")
 }
 
 func TestBadCredentials(t *testing.T) {
