@@ -339,7 +339,7 @@ type pluralityOutcome struct {
 	Agreement map[string]int
 	Agreed    map[string]bool
 	HITScore  int            // percentage of questions agreed
-	Worker    map[string]int // assignment ID → percentage of agreed questions the worker matched
+	Worker    map[string]int // assignment ID → percentage of agreed questions the worker matched (absent: none agreed)
 }
 
 // evaluate runs SimplePlurality over the considered assignments' answers
@@ -399,10 +399,8 @@ func (p *PluralityPolicy) evaluate(order []string, answers map[string]string) pl
 				match++
 			}
 		}
-		if n > 0 {
+		if n > 0 { // with no agreed question there is nothing to agree with
 			out.Worker[id] = match * 100 / n
-		} else {
-			out.Worker[id] = 0
 		}
 	}
 	return out

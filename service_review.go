@@ -165,7 +165,10 @@ func (s *Service) runPlurality(ctx context.Context, tx Tx, h *HIT, now time.Time
 	}
 	run.result(h.ID, "HIT", "", "HITAgreementScore", itoa(out.HITScore))
 	for _, id := range order {
-		score := out.Worker[id]
+		score, scored := out.Worker[id]
+		if !scored {
+			continue
+		}
 		run.result(id, "Assignment", "", "WorkerAgreementScore", itoa(score))
 		a := byID[id]
 		if a.Status != AssignmentSubmitted {

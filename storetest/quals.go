@@ -222,3 +222,68 @@ func testQualificationRequests(t *testing.T, s hitd.Store) {
 		return nil
 	})
 }
+
+func testReviewRecords(t *testing.T, s hitd.Store) {
+	ctx := context.Background()
+	h := seedHIT(t, s, "H1", 2)
+	write(t, s, func(tx hitd.Tx) error {
+		got, err := tx.HIT(ctx, "H1")
+		if err != nil {
+			return err
+		}
+		got.HITReviewPolicy = &hitd.ReviewPolicy{PolicyName: hitd.PolicySimplePlurality}
+		got.Submitted = 1
+		if err := tx.UpdateHIT(ctx, got); err != nil {
+			return err
+		}
+		if err := tx.InsertReviewResults(ctx, []*hitd.ReviewResult{
+			{HITID: "H1", Level: hitd.PolicyLevelHIT, SubjectID: "H1", SubjectType: "HIT", QuestionID: "q", Key: "AgreedAnswer", Value: "red"},
+			{HITID: "H1", Level: hitd.PolicyLevelAssignment, SubjectID: "A", SubjectType: "Assignment", Key: "KnownAnswerScore", Value: "50"},
+			{HITID: "H1", Level: hitd.PolicyLevelHIT, SubjectID: "H1", SubjectType: "HIT", Key: "HITAgreementScore", Value: "100"},
+		}); err != nil {
+			return err
+		}
+		return tx.InsertReviewActions(ctx, []*hitd.ReviewAction{
+			{HITID: "H1", Level: hitd.PolicyLevelHIT, ActionID: "X1", ActionName: "extend", TargetID: "H1", TargetType: "HIT", Status: "Failed", CompleteTime: t0, ErrorCode: "E"},
+		})
+	})
+	read(t, s, func(tx hitd.Tx) error {
+		rs, err := tx.ListReviewResults(ctx, hitd.ReviewQuery{HITID: "H1", Level: hitd.PolicyLevelHIT, Limit: 10})
+		if err != nil || len(rs) != 2 || rs[0].Value != "red" || rs[1].Key != "HITAgreementScore" {
+			t.Errorf("HIT results %v %v", rs, err)
+		}
+		page, err := tx.ListReviewResults(ctx, hitd.ReviewQuery{HITID: "H1", Level: hitd.PolicyLevelHIT, AfterSeq: rs[0].Seq, Limit: 10})
+		if err != nil || len(page) != 1 {
+			t.Errorf("page %v %v", page, err)
+		}
+		as, err := tx.ListReviewActions(ctx, hitd.ReviewQuery{HITID: "H1", Level: hitd.PolicyLevelHIT, Limit: 10})
+		if err != nil || len(as) != 1 || as[0].ErrorCode != "E" || !as[0].CompleteTime.Equal(t0) {
+			t.Errorf("actions %v %v", as, err)
+		}
+		// Due for review: not before expiry (1 of 2 slots unworked), then yes.
+		for _, tc := range []struct {
+			at   time.Time
+			want int
+		}{{t0, 0}, {h.Expiration, 1}} {
+			due, err := tx.HITsDueForReview(ctx, tc.at, 10)
+			if err != nil || len(due) != tc.want {
+				t.Errorf("HITsDueForReview(%v) = %d %v, want %d", tc.at, len(due), err, tc.want)
+			}
+		}
+		return nil
+	})
+	write(t, s, func(tx hitd.Tx) error {
+		got, err := tx.HIT(ctx, "H1")
+		if err != nil {
+			return err
+		}
+		got.HITPolicyDone = true
+		return tx.UpdateHIT(ctx, got)
+	})
+	read(t, s, func(tx hitd.Tx) error {
+		if due, err := tx.HITsDueForReview(ctx, h.Expiration, 10); err != nil || len(due) != 0 {
+			t.Errorf("done HIT still due: %d %v", len(due), err)
+		}
+		return nil
+	})
+}

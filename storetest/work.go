@@ -34,6 +34,7 @@ func workTests() []struct {
 		{"QualificationTypes", testQualificationTypes},
 		{"QualificationsAndBlocks", testQualificationsAndBlocks},
 		{"QualificationRequests", testQualificationRequests},
+		{"ReviewRecords", testReviewRecords},
 		{"Layouts", testLayouts},
 	}
 }
