@@ -20,6 +20,8 @@
 // Files by concern:
 //
 //   - hit.go, service_hit.go: HIT types and HITs (the requester's side).
+//   - layout.go, service_layout.go: HIT layouts, HTML templates with ${name}
+//     placeholders that CreateHIT renders into an HTMLQuestion.
 //   - worker.go, service_worker.go: worker accounts, sessions, invites.
 //   - assignment.go, service_work.go: what workers do (browse, accept,
 //     return, submit); service_assignment.go: what requesters do with the

@@ -42,6 +42,10 @@ Usage:
   hitd worker invite [--data-dir DIR] [--db URL]
   hitd worker list [--data-dir DIR] [--db URL]
   hitd worker masters --grant WORKERID | --revoke WORKERID [--data-dir DIR] [--db URL]
+  hitd layout create --requester ACCESS_KEY_ID --file TEMPLATE.html [--name NAME] [--data-dir DIR] [--db URL]
+  hitd layout list --requester ACCESS_KEY_ID [--data-dir DIR] [--db URL]
+  hitd layout show HITLAYOUTID [--data-dir DIR] [--db URL]
+  hitd layout delete HITLAYOUTID [--data-dir DIR] [--db URL]
 
 The admin commands work while the server runs.
 
@@ -65,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr)
-	case "requester", "worker":
+	case "requester", "worker", "layout":
 		sub := adminCommands[args[0]]
 		names := make([]string, 0, len(sub))
 		for n := range sub {
@@ -361,6 +365,11 @@ type adminCommand struct {
 	name     string
 	flags    func(fs *flag.FlagSet)
 	required []string
+	// operand, when set, receives the command's one required positional
+	// argument (named operandName in messages); flags may come before or
+	// after it. Commands without one take no positional arguments.
+	operand     *string
+	operandName string
 	// check validates the flags beyond required ones, before the store is
 	// opened; nil: nothing to check.
 	check func() error
@@ -375,8 +384,23 @@ func (c adminCommand) exec(ctx context.Context, args []string, stdout, stderr io
 	if c.flags != nil {
 		c.flags(fs)
 	}
+	if c.operand != nil {
+		fs.Usage = func() {
+			fmt.Fprintf(fs.Output(), "Usage: hitd %s %s [flags]\n", c.name, c.operandName)
+			fs.PrintDefaults()
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if c.operand != nil {
+		if fs.NArg() == 0 {
+			return fmt.Errorf("%s: the %s argument is required", c.name, c.operandName)
+		}
+		*c.operand = fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil { // flags after the operand
+			return err
+		}
 	}
 	for _, name := range c.required {
 		if fs.Lookup(name).Value.String() == "" {
@@ -404,10 +428,12 @@ func (c adminCommand) exec(ctx context.Context, args []string, stdout, stderr io
 	return nil
 }
 
-// adminCommands are the subcommands of "hitd requester" and "hitd worker".
+// adminCommands are the subcommands of "hitd requester", "hitd worker"
+// and "hitd layout".
 var adminCommands = map[string]map[string]func() adminCommand{
 	"requester": {"create": requesterCreate, "list": requesterList, "deposit": requesterDeposit},
 	"worker":    {"create": workerCreate, "invite": workerInvite, "list": workerList, "masters": workerMasters},
+	"layout":    {"create": layoutCreate, "list": layoutList, "show": layoutShow, "delete": layoutDelete},
 }
 
 func requesterCreate() adminCommand {

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -381,6 +383,119 @@ func TestWorkerMastersCommand(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := runCmd(t, append(append([]string{"worker", "masters"}, tc.args...), "--data-dir", dir)...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLayoutCommands(t *testing.T) {
+	dir := t.TempDir()
+	const key, secret = "HITDENVROOTKEY000005", "env-secret"
+	t.Setenv("HITD_ROOT_ACCESS_KEY_ID", key)
+	t.Setenv("HITD_ROOT_SECRET_ACCESS_KEY", secret)
+	_, addr, stop := startServe(t, dir)
+	defer func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	tmpl := filepath.Join(t.TempDir(), "label.html")
+	if err := os.WriteFile(tmpl, []byte("<p>Is ${image} a ${label}?</p>\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	// While the server runs: create, list and show a layout.
+	out, err := runCmd(t, "layout", "create", "--requester", key, "--file", tmpl, "--name", "labels", "--data-dir", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(out)
+	if !regexp.MustCompile(`^[0-9A-Z]{30}$`).MatchString(id) {
+		t.Fatalf("layout create printed %q, want a HITLayoutId", out)
+	}
+	out, err = runCmd(t, "layout", "create", "--requester", key, "--file", tmpl, "--data-dir", dir) // default name: the file's
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := strings.TrimSpace(out)
+	list, err := runCmd(t, "layout", "list", "--requester", key, "--data-dir", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(list, "HIT LAYOUT ID") || !regexp.MustCompile(id+`\s+labels\s+image, label`).MatchString(list) ||
+		!regexp.MustCompile(second+`\s+label\.html`).MatchString(list) {
+		t.Errorf("layout list:\n%s", list)
+	}
+	show, err := runCmd(t, "layout", "show", id, "--data-dir", dir) // flags may follow the ID
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(show, "HITLayoutId:  "+id) || !strings.Contains(show, "Placeholders: image, label") ||
+		!strings.HasSuffix(show, "\n\n<p>Is ${image} a ${label}?</p>\n") {
+		t.Errorf("layout show:\n%s", show)
+	}
+
+	// The running server makes HITs from it (REST edge, HTTP Basic).
+	call := func(op, body string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", "http://"+addr+"/v1/"+op, strings.NewReader(body))
+		req.SetBasicAuth(key, secret)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var m map[string]any
+		if err := json.NewDecoder(res.Body).Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode, m
+	}
+	createHIT := `{"Title":"t","Description":"d","Reward":"0.05","AssignmentDurationInSeconds":600,"LifetimeInSeconds":3600,
+		"HITLayoutId":"` + id + `","HITLayoutParameters":[{"Name":"image","Value":"<b>"},{"Name":"label","Value":"cat"}]}`
+	status, m := call("create-hit", createHIT)
+	hit, _ := m["HIT"].(map[string]any)
+	if status != 200 || hit["HITLayoutId"] != id || !strings.Contains(hit["Question"].(string), "<p>Is &lt;b&gt; a cat?</p>") {
+		t.Fatalf("create-hit with the layout: %d %v", status, m)
+	}
+
+	if out, err := runCmd(t, "layout", "delete", "--data-dir", dir, id); err != nil || !strings.Contains(out, id) {
+		t.Fatalf("layout delete: %q %v", out, err)
+	}
+	if status, m := call("create-hit", createHIT); status != 404 || m["TurkErrorCode"] != "AWS.MechanicalTurk.HITLayoutDoesNotExist" {
+		t.Errorf("create-hit with the deleted layout: %d %v", status, m)
+	}
+	if status, m := call("get-hit", `{"HITId":"`+hit["HITId"].(string)+`"}`); status != 200 || m["HIT"].(map[string]any)["Question"] != hit["Question"] {
+		t.Errorf("get-hit after the layout was deleted: %d %v", status, m)
+	}
+	list, _ = runCmd(t, "layout", "list", "--requester", key, "--data-dir", dir)
+	if strings.Contains(list, id) || !strings.Contains(list, second) {
+		t.Errorf("layout list after delete:\n%s", list)
+	}
+
+	empty := filepath.Join(t.TempDir(), "empty.html")
+	os.WriteFile(empty, nil, 0o600)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"show deleted", []string{"layout", "show", id}, "does not exist"},
+		{"delete twice", []string{"layout", "delete", id}, "does not exist"},
+		{"show without ID", []string{"layout", "show"}, "HITLAYOUTID argument is required"},
+		{"two IDs", []string{"layout", "show", second, "extra"}, "unexpected argument"},
+		{"create without file", []string{"layout", "create", "--requester", key}, "--file is required"},
+		{"missing file", []string{"layout", "create", "--requester", key, "--file", filepath.Join(dir, "nope.html")}, "nope.html"},
+		{"empty file", []string{"layout", "create", "--requester", key, "--file", empty}, "empty"},
+		{"unknown requester", []string{"layout", "create", "--requester", "HITDNOSUCHKEY", "--file", tmpl}, "No requester"},
+		{"list without requester", []string{"layout", "list"}, "--requester is required"},
+		{"unknown layout command", []string{"layout", "edit"}, "unknown layout command"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := runCmd(t, append(tc.args, "--data-dir", dir)...)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one mentioning %q", err, tc.want)
 			}
