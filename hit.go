@@ -98,6 +98,9 @@ type HIT struct {
 	// HITPolicyDone: the HIT-level review policy has run since the HIT last
 	// became reviewable (an extension by a policy clears it).
 	HITPolicyDone bool
+	// ExpiryNotified: the HITExpired event for the current expiration was
+	// sent (extending the HIT clears it).
+	ExpiryNotified bool
 }
 
 // Live is the number of slots held by assignments not yet approved or

@@ -18,6 +18,9 @@ type Config struct {
 	// PasswordCost is the bcrypt cost for worker passwords (0: bcrypt's
 	// default). Tests lower it; production should not.
 	PasswordCost int
+	// Deliverer sends notifications (package notify); nil turns delivery
+	// off, while events still queue in the outbox.
+	Deliverer Deliverer
 }
 
 // DefaultStartingBalance is MTurk sandbox's 10000.00.

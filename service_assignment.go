@@ -244,7 +244,10 @@ func (s *Service) approve(ctx context.Context, tx Tx, h *HIT, w *Worker, a *Assi
 	h.Submitted--
 	h.Completed++
 	w.Approved++
-	return saveAll(ctx, tx, &p, a, h, w, nil)
+	if err := saveAll(ctx, tx, &p, a, h, w, nil); err != nil {
+		return err
+	}
+	return s.emit(ctx, tx, h, EventAssignmentApproved, a.ID, now)
 }
 
 // overrideRejection approves a rejected assignment: its slot's money was
@@ -269,7 +272,10 @@ func (s *Service) overrideRejection(ctx context.Context, tx Tx, h *HIT, w *Worke
 	}
 	w.Rejected--
 	w.Approved++
-	return saveAll(ctx, tx, &p, a, h, w, r)
+	if err := saveAll(ctx, tx, &p, a, h, w, r); err != nil {
+		return err
+	}
+	return s.emit(ctx, tx, h, EventAssignmentApproved, a.ID, now)
 }
 
 // reject rejects a submitted assignment (by the requester or a review
@@ -289,7 +295,10 @@ func (s *Service) reject(ctx context.Context, tx Tx, h *HIT, w *Worker, a *Assig
 	h.Submitted--
 	h.Completed++
 	w.Rejected++
-	return saveAll(ctx, tx, &p, a, h, w, r)
+	if err := saveAll(ctx, tx, &p, a, h, w, r); err != nil {
+		return err
+	}
+	return s.emit(ctx, tx, h, EventAssignmentRejected, a.ID, now)
 }
 
 // saveAll writes the ledger entries and every changed row of one money
@@ -429,7 +438,10 @@ func (s *Service) CreateAdditionalAssignmentsForHIT(ctx context.Context, c Calle
 			return Errorf(ErrOutOfRange, "A HIT can have at most %d assignments.", MaxMaxAssignments)
 		}
 		h.MaxAssignments += int(n)
-		return s.settleAndSave(ctx, tx, h, now)
+		if err := s.settleAndSave(ctx, tx, h, now); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, h, EventHITExtended, "", now)
 	})
 	if err != nil {
 		return nil, internal("CreateAdditionalAssignmentsForHIT", err)

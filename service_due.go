@@ -10,12 +10,15 @@ import (
 type DueStats struct {
 	Abandoned    int // accepted assignments whose AssignmentDuration passed
 	AutoApproved int // submitted assignments whose auto-approval time came
-	Expired      int // expired HITs whose unused slots were released
+	Expired      int // HITs whose expiry was noted (HITExpired sent)
+	Released     int // expired HITs whose unused slots' money went back
 	Reviewed     int // reviewable HITs whose HIT-level review policy ran
 }
 
 // Total is the number of items applied.
-func (d DueStats) Total() int { return d.Abandoned + d.AutoApproved + d.Expired + d.Reviewed }
+func (d DueStats) Total() int {
+	return d.Abandoned + d.AutoApproved + d.Expired + d.Released + d.Reviewed
+}
 
 // ApplyDue applies up to limit items of time-driven work that are due at
 // now, in one transaction: abandonment, auto-approval, and release of the
@@ -58,6 +61,28 @@ func (s *Service) ApplyDue(ctx context.Context, now time.Time, limit int) (DueSt
 			}
 		}
 		if rest := limit - st.Total(); rest > 0 {
+			hits, err := tx.ExpiringHITs(ctx, now, rest)
+			if err != nil {
+				return err
+			}
+			for _, h := range hits {
+				// The status a moment before expiry, so HITReviewable goes
+				// out when expiry is what made the HIT reviewable.
+				before := h.StatusAt(h.Expiration.Add(-time.Millisecond))
+				h.ExpiryNotified = true
+				if err := tx.UpdateHIT(ctx, h); err != nil {
+					return err
+				}
+				if err := s.emit(ctx, tx, h, EventHITExpired, "", now); err != nil {
+					return err
+				}
+				if err := s.emitIfReviewable(ctx, tx, h, before, now); err != nil {
+					return err
+				}
+				st.Expired++
+			}
+		}
+		if rest := limit - st.Total(); rest > 0 {
 			hits, err := tx.HITsDueForReview(ctx, now, rest)
 			if err != nil {
 				return err
@@ -82,7 +107,7 @@ func (s *Service) ApplyDue(ctx context.Context, now time.Time, limit int) (DueSt
 					}
 					return err
 				}
-				st.Expired++
+				st.Released++
 			}
 		}
 		return nil

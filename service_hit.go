@@ -235,6 +235,9 @@ func (s *Service) createHIT(ctx context.Context, c Caller, newType *HITType, in 
 		if err := p.flush(ctx, tx); err != nil {
 			return err
 		}
+		if err := s.emit(ctx, tx, h, EventHITCreated, "", now); err != nil {
+			return err
+		}
 		out = hitData(h, t, now)
 		return nil
 	})
@@ -529,7 +532,10 @@ func (s *Service) DeleteHIT(ctx context.Context, c Caller, in *HITIdInput) (*Emp
 			return Errorf(ErrInvalidHITState, "This HIT has %d assignments in progress; wait until they are submitted or abandoned.", h.Pending)
 		}
 		h.Disposed = true
-		return s.settleAndSave(ctx, tx, h, s.now())
+		if err := s.settleAndSave(ctx, tx, h, s.now()); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, h, EventHITDisposed, "", s.now())
 	})
 	if err != nil {
 		return nil, internal("DeleteHIT", err)
@@ -556,10 +562,29 @@ func (s *Service) UpdateExpirationForHIT(ctx context.Context, c Caller, in *Upda
 		if err != nil {
 			return err
 		}
+		before, old := h.StatusAt(now), h.Expiration
 		h.Expiration = at
 		// Expiring releases the unused slots' money; extending an expired
 		// HIT funds its open slots again (or fails with InsufficientFunds).
-		return s.settleAndSave(ctx, tx, h, now)
+		extended := at.After(old) && at.After(now)
+		if extended {
+			h.ExpiryNotified = false
+		} else if !at.After(now) {
+			h.ExpiryNotified = true // the HITExpired event goes out now
+		}
+		if err := s.settleAndSave(ctx, tx, h, now); err != nil {
+			return err
+		}
+		switch {
+		case extended:
+			return s.emit(ctx, tx, h, EventHITExtended, "", now)
+		case !at.After(now) && old.After(now):
+			if err := s.emit(ctx, tx, h, EventHITExpired, "", now); err != nil {
+				return err
+			}
+			return s.emitIfReviewable(ctx, tx, h, before, now)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, internal("UpdateExpirationForHIT", err)

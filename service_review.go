@@ -76,8 +76,14 @@ func (s *Service) extend(ctx context.Context, tx Tx, h *HIT, max int, minSeconds
 		h.Expiration = until
 	}
 	h.HITPolicyDone = false
+	if h.Expiration.After(now) {
+		h.ExpiryNotified = false
+	}
 	if err := s.settleAndSave(ctx, tx, h, now); err != nil {
 		*h = before // nothing was written; leave the caller's HIT as it was
+		return "", err
+	}
+	if err := s.emit(ctx, tx, h, EventHITExtended, "", now); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("Extended the HIT to %d assignments, open until %s.", h.MaxAssignments, h.Expiration.Format(time.RFC3339)), nil

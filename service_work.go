@@ -366,7 +366,10 @@ func (s *Service) accept(ctx context.Context, tx Tx, workerID string, h *HIT) (*
 		return nil, err
 	}
 	h.Pending++
-	return a, tx.UpdateHIT(ctx, h)
+	if err := tx.UpdateHIT(ctx, h); err != nil {
+		return nil, err
+	}
+	return a, s.emit(ctx, tx, h, EventAssignmentAccepted, a.ID, now)
 }
 
 // workerAssignment loads an assignment of the worker's; workerID "" trusts
@@ -408,12 +411,23 @@ func (s *Service) freeSlot(ctx context.Context, tx Tx, a *Assignment, status Ass
 	if err != nil {
 		return err
 	}
+	before := h.StatusAt(now)
 	a.Status = status
 	if err := tx.UpdateAssignment(ctx, a); err != nil {
 		return err
 	}
 	h.Pending--
-	return s.settleAndSave(ctx, tx, h, now)
+	if err := s.settleAndSave(ctx, tx, h, now); err != nil {
+		return err
+	}
+	event := EventAssignmentReturned
+	if status == AssignmentAbandoned {
+		event = EventAssignmentAbandoned
+	}
+	if err := s.emit(ctx, tx, h, event, a.ID, now); err != nil {
+		return err
+	}
+	return s.emitIfReviewable(ctx, tx, h, before, now)
 }
 
 // settleAndSave brings h's funding to its target and saves h (and its
@@ -474,6 +488,7 @@ func (s *Service) SubmitAssignment(ctx context.Context, workerID, assignmentID s
 		if err != nil {
 			return err
 		}
+		before := h.StatusAt(now)
 		a.Status, a.Answer = AssignmentSubmitted, answer
 		a.SubmitTime = now
 		a.AutoApprovalTime = now.Add(time.Duration(a.AutoApprovalDelayInSeconds) * time.Second)
@@ -487,6 +502,12 @@ func (s *Service) SubmitAssignment(ctx context.Context, workerID, assignmentID s
 			return err
 		}
 		if err := tx.UpdateHIT(ctx, h); err != nil {
+			return err
+		}
+		if err := s.emit(ctx, tx, h, EventAssignmentSubmitted, a.ID, now); err != nil {
+			return err
+		}
+		if err := s.emitIfReviewable(ctx, tx, h, before, now); err != nil {
 			return err
 		}
 		if h.AssignmentReviewPolicy != nil {

@@ -148,6 +148,19 @@ type Tx interface {
 	// least one submission, and expired or with every slot worked.
 	HITsDueForReview(ctx context.Context, now time.Time, limit int) ([]*HIT, error)
 
+	// Notifications.
+	PutNotificationSettings(ctx context.Context, n *NotificationSettings) error
+	NotificationSettings(ctx context.Context, hitTypeID string) (*NotificationSettings, error)
+	InsertOutbox(ctx context.Context, items []*OutboxItem) error
+	UpdateOutbox(ctx context.Context, item *OutboxItem) error
+	// DueOutbox returns pending items whose next attempt is due at now,
+	// oldest first.
+	DueOutbox(ctx context.Context, now time.Time, limit int) ([]*OutboxItem, error)
+	ListOutbox(ctx context.Context, status string, limit int) ([]*OutboxItem, error) // newest first
+	// ExpiringHITs returns live HITs that expired at or before now and whose
+	// HITExpired event has not been sent.
+	ExpiringHITs(ctx context.Context, now time.Time, limit int) ([]*HIT, error)
+
 	// Worker blocks. PutWorkerBlock inserts or updates the reason.
 	PutWorkerBlock(ctx context.Context, b *WorkerBlock) error
 	DeleteWorkerBlock(ctx context.Context, requesterID, workerID string) error

@@ -104,11 +104,11 @@ func NewTable() *Table {
 		op("RejectAssignment", (*hitd.Service).RejectAssignment),
 		op("RejectQualificationRequest", (*hitd.Service).RejectQualificationRequest),
 		op("SendBonus", (*hitd.Service).SendBonus),
-		notYet("SendTestEventNotification"),
+		op("SendTestEventNotification", (*hitd.Service).SendTestEventNotification),
 		op("UpdateExpirationForHIT", (*hitd.Service).UpdateExpirationForHIT),
 		op("UpdateHITReviewStatus", (*hitd.Service).UpdateHITReviewStatus),
 		op("UpdateHITTypeOfHIT", (*hitd.Service).UpdateHITTypeOfHIT),
-		notYet("UpdateNotificationSettings"),
+		op("UpdateNotificationSettings", (*hitd.Service).UpdateNotificationSettings),
 		op("UpdateQualificationType", (*hitd.Service).UpdateQualificationType),
 	}
 	t := &Table{ops: rows, byName: map[string]*Operation{}, byPath: map[string]*Operation{}}

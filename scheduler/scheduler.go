@@ -1,8 +1,8 @@
 // Package scheduler applies hitd's time-driven work: abandoning accepted
-// assignments whose time ran out, auto-approving submitted ones, and
-// returning the money of expired HITs' unused slots, and running HIT-level
-// review policies on HITs that became reviewable. (The notification outbox
-// joins it later.)
+// assignments whose time ran out, auto-approving submitted ones, noting
+// expiries and returning the money of expired HITs' unused slots, running
+// HIT-level review policies on HITs that became reviewable, and delivering
+// notifications from the outbox.
 //
 // It owns only the loop. What is due, and how it is applied, is the
 // Service's (hitd.Service.ApplyDue): every item is re-checked inside its
@@ -49,24 +49,45 @@ func New(svc *hitd.Service, clock hitd.Clock, opts Options) *Scheduler {
 	return &Scheduler{svc: svc, clock: clock, interval: opts.Interval, batch: opts.Batch, logger: opts.Logger}
 }
 
+// Stats are the totals of one RunOnce.
+type Stats struct {
+	hitd.DueStats
+	Delivered        int // notifications delivered
+	DeliveryFailures int // deliveries that failed (retried later, or dead-lettered)
+}
+
 // RunOnce applies everything due at now, in batches, and returns the
 // totals. It stops early only when ctx ends or the store fails.
-func (s *Scheduler) RunOnce(ctx context.Context, now time.Time) (hitd.DueStats, error) {
-	var total hitd.DueStats
+func (s *Scheduler) RunOnce(ctx context.Context, now time.Time) (Stats, error) {
+	var total Stats
 	for {
 		st, err := s.svc.ApplyDue(ctx, now, s.batch)
 		total.Abandoned += st.Abandoned
 		total.AutoApproved += st.AutoApproved
 		total.Expired += st.Expired
 		total.Reviewed += st.Reviewed
+		total.Released += st.Released
 		if err != nil {
 			return total, err
 		}
 		if st.Total() < s.batch {
-			return total, nil
+			break
 		}
 		if err := ctx.Err(); err != nil {
 			return total, err
+		}
+	}
+	// Notifications go out after the work that produced them, outside any
+	// transaction; what fails is retried on a later pass.
+	for {
+		d, err := s.svc.DeliverDue(ctx, now, s.batch)
+		total.Delivered += d.Delivered
+		total.DeliveryFailures += d.Retrying + d.Dead
+		if err != nil {
+			return total, err
+		}
+		if d.Delivered+d.Retrying+d.Dead < s.batch || ctx.Err() != nil {
+			return total, ctx.Err()
 		}
 	}
 }
@@ -80,8 +101,9 @@ func (s *Scheduler) Run(ctx context.Context) {
 		switch {
 		case err != nil && ctx.Err() == nil:
 			s.logger.Error("scheduler pass failed", "err", err)
-		case st.Total() > 0:
-			s.logger.Info("scheduler pass", "abandoned", st.Abandoned, "auto_approved", st.AutoApproved, "expired", st.Expired, "reviewed", st.Reviewed)
+		case st.Total() > 0 || st.Delivered+st.DeliveryFailures > 0:
+			s.logger.Info("scheduler pass", "abandoned", st.Abandoned, "auto_approved", st.AutoApproved, "expired", st.Expired,
+				"released", st.Released, "reviewed", st.Reviewed, "delivered", st.Delivered, "delivery_failures", st.DeliveryFailures)
 		}
 		select {
 		case <-ctx.Done():

@@ -49,12 +49,13 @@ func TestRunOnceDrainsEveryBatch(t *testing.T) {
 	ctx := context.Background()
 	s := scheduler.New(e.Service, e.Clock, scheduler.Options{Batch: 3})
 	// At +61s the unsubmitted half is abandoned (and, the HIT having
-	// expired at +30s, their slots' money released); nothing is approved yet.
+	// expired at +30s, their slots' money released, and its expiry noted);
+	// nothing is approved yet.
 	st, err := s.RunOnce(ctx, e.Clock.Now().Add(61*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Abandoned != 10 || st.AutoApproved != 0 || st.Expired != 0 {
+	if st.Abandoned != 10 || st.AutoApproved != 0 || st.Expired != 1 {
 		t.Fatalf("first pass %+v", st)
 	}
 	st, err = s.RunOnce(ctx, e.Clock.Now().Add(200*time.Second))

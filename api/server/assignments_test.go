@@ -92,7 +92,7 @@ func (e *workEnv) balance(c *mturk.Client) string {
 	return aws.ToString(out.AvailableBalance)
 }
 
-func (e *workEnv) runDue() hitd.DueStats {
+func (e *workEnv) runDue() scheduler.Stats {
 	e.t.Helper()
 	st, err := e.sched.RunOnce(context.Background(), e.Clock.Now())
 	if err != nil {
@@ -406,8 +406,8 @@ func TestExpiryReleasesAndExtensionRefunds(t *testing.T) {
 	}
 	// Passing expiry by time alone: the scheduler releases the slots.
 	e.Clock.Advance(2 * time.Hour)
-	if st := e.runDue(); st.Expired != 1 {
-		t.Fatalf("want 1 expired HIT released, got %+v", st)
+	if st := e.runDue(); st.Released != 1 || st.Expired != 1 {
+		t.Fatalf("want 1 expired HIT noted and released, got %+v", st)
 	}
 	if got := e.balance(e.Client); got != "9998.80" {
 		t.Fatalf("balance after timed expiry %s", got)

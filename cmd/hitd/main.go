@@ -24,6 +24,7 @@ import (
 
 	"github.com/hitd/hitd"
 	"github.com/hitd/hitd/api/server"
+	"github.com/hitd/hitd/notify"
 	"github.com/hitd/hitd/scheduler"
 	"github.com/hitd/hitd/sqlite"
 	"github.com/hitd/hitd/web"
@@ -69,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr)
-	case "requester", "worker", "layout":
+	case "requester", "worker", "layout", "outbox":
 		sub := adminCommands[args[0]]
 		names := make([]string, 0, len(sub))
 		for n := range sub {
@@ -171,7 +172,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	signup := fs.String("worker-signup", envOr("HITD_WORKER_SIGNUP", "open"), "who may sign up as a worker on the web site: open, invite or closed (env HITD_WORKER_SIGNUP)")
 	publicURL := fs.String("public-url", envOr("HITD_PUBLIC_URL", ""), "the site's base URL as browsers reach it, e.g. https://hits.example.org (env HITD_PUBLIC_URL; default: from each request)")
 	contentListen := fs.String("content-listen", envOr("HITD_CONTENT_LISTEN", ""), "serve requester HTML on a second address, a separate origin (env HITD_CONTENT_LISTEN)")
-	schedEvery := fs.Duration("scheduler-interval", time.Second, "how often due work (abandonment, auto-approval, expiry refunds) is applied")
+	schedEvery := fs.Duration("scheduler-interval", time.Second, "how often due work (abandonment, auto-approval, expiry refunds, review policies, notifications) is applied")
+	notifyRegion := fs.String("notify-region", envOr("HITD_NOTIFY_REGION", "us-east-1"), "region for signing SQS/SNS notifications when the destination names none (env HITD_NOTIFY_REGION)")
+	snsEndpoint := fs.String("sns-endpoint", envOr("HITD_SNS_ENDPOINT", ""), "SNS-compatible endpoint for SNS notifications (env HITD_SNS_ENDPOINT; default AWS's)")
+	smtpAddr := fs.String("smtp-addr", envOr("HITD_SMTP_ADDR", ""), "SMTP server host:port for Email notifications (env HITD_SMTP_ADDR; user and password from HITD_SMTP_USER / HITD_SMTP_PASSWORD)")
+	smtpFrom := fs.String("smtp-from", envOr("HITD_SMTP_FROM", "hitd <hitd@localhost>"), "From address of Email notifications (env HITD_SMTP_FROM)")
 	contentOrigin := fs.String("content-origin", envOr("HITD_CONTENT_ORIGIN", ""), "the origin browsers reach --content-listen at (env HITD_CONTENT_ORIGIN; default http://ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -193,7 +198,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	svc, store, err := sf.open(ctx, hitd.Config{AllowHTTPExternalURLs: *allowHTTP})
+	deliverer := notify.NewDeliverer(notify.Config{
+		AWSAccessKeyID: os.Getenv("HITD_NOTIFY_AWS_ACCESS_KEY_ID"), AWSSecretAccessKey: os.Getenv("HITD_NOTIFY_AWS_SECRET_ACCESS_KEY"),
+		Region: *notifyRegion, SNSEndpoint: *snsEndpoint, SMTPAddr: *smtpAddr, SMTPFrom: *smtpFrom,
+		SMTPUser: os.Getenv("HITD_SMTP_USER"), SMTPPassword: os.Getenv("HITD_SMTP_PASSWORD"), WebhookSecret: os.Getenv("HITD_WEBHOOK_SECRET"),
+	})
+	svc, store, err := sf.open(ctx, hitd.Config{AllowHTTPExternalURLs: *allowHTTP, Deliverer: deliverer})
 	if err != nil {
 		return err
 	}
@@ -434,6 +444,7 @@ var adminCommands = map[string]map[string]func() adminCommand{
 	"requester": {"create": requesterCreate, "list": requesterList, "deposit": requesterDeposit},
 	"worker":    {"create": workerCreate, "invite": workerInvite, "list": workerList, "masters": workerMasters},
 	"layout":    {"create": layoutCreate, "list": layoutList, "show": layoutShow, "delete": layoutDelete},
+	"outbox":    {"list": outboxList, "retry": outboxRetry},
 }
 
 func requesterCreate() adminCommand {
