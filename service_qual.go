@@ -689,3 +689,44 @@ func (s *Service) ListHITsForQualificationType(ctx context.Context, c Caller, in
 	out.NumResults = len(out.HITs)
 	return out, nil
 }
+
+// GetFileUploadURLInput is the input of GetFileUploadURL.
+type GetFileUploadURLInput struct {
+	AssignmentId       string `json:"AssignmentId,omitempty"`
+	QuestionIdentifier string `json:"QuestionIdentifier,omitempty"`
+}
+
+// GetFileUploadURLOutput is the output of GetFileUploadURL.
+type GetFileUploadURLOutput struct {
+	FileUploadURL string `json:"FileUploadURL,omitempty"`
+}
+
+// GetFileUploadURL would return a temporary URL to a file a worker
+// uploaded for a FileUploadAnswer. hitd's worker site does not accept
+// uploads, so no assignment ever has one: after checking the assignment
+// and question as MTurk did, it says so.
+func (s *Service) GetFileUploadURL(ctx context.Context, c Caller, in *GetFileUploadURLInput) (*GetFileUploadURLOutput, error) {
+	if err := requireString("QuestionIdentifier", in.QuestionIdentifier); err != nil {
+		return nil, err
+	}
+	err := s.store.Read(ctx, func(tx Tx) error {
+		a, err := s.ownAssignment(ctx, tx, c, in.AssignmentId)
+		if err != nil {
+			return err
+		}
+		h, err := tx.HIT(ctx, a.HITID)
+		if err != nil {
+			return err
+		}
+		form, err := qform.Parse(h.Question)
+		if err == nil {
+			for _, q := range form.Questions() {
+				if q.Identifier == in.QuestionIdentifier && q.FileUpload != nil {
+					return Errorf(ErrInvalidParameter, "No file was uploaded for question %s of assignment %s: this server does not accept file uploads.", in.QuestionIdentifier, a.ID)
+				}
+			}
+		}
+		return Errorf(ErrInvalidParameter, "Question %s of assignment %s is not a FileUploadAnswer question.", in.QuestionIdentifier, a.ID)
+	})
+	return nil, internal("GetFileUploadURL", err)
+}

@@ -86,7 +86,7 @@ func NewTable() *Table {
 		op("DisassociateQualificationFromWorker", (*hitd.Service).DisassociateQualificationFromWorker),
 		op("GetAccountBalance", (*hitd.Service).GetAccountBalance),
 		op("GetAssignment", (*hitd.Service).GetAssignment),
-		notYet("GetFileUploadURL"),
+		op("GetFileUploadURL", (*hitd.Service).GetFileUploadURL),
 		op("GetHIT", (*hitd.Service).GetHIT),
 		op("GetQualificationScore", (*hitd.Service).GetQualificationScore),
 		op("GetQualificationType", (*hitd.Service).GetQualificationType),

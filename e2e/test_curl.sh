@@ -175,7 +175,7 @@ t_bad_input_400() {
 	post /v1/get-hit '{"HITId":17}'
 	want_error 400 InvalidParameterValue HITId
 	post /v1/get-file-upload-url '{"AssignmentId":"X","QuestionIdentifier":"q"}'
-	want_error 400 OperationNotImplemented "not implemented"
+	want_error 404 AssignmentDoesNotExist "does not exist"
 }
 
 t_auth_401_403() {

@@ -230,3 +230,16 @@ func TestNotificationRetriesAndDeadLetters(t *testing.T) {
 		t.Fatalf("messages %d", len(sqs.Messages()))
 	}
 }
+
+func TestGetFileUploadURL(t *testing.T) {
+	e := newWorkEnv(t)
+	ctx := context.Background()
+	h := e.createHIT(nil)
+	w := e.worker("uploader")
+	a := e.accept(w, *h.HITId)
+	e.submit(w, a, "x", "1")
+	_, err := e.Client.GetFileUploadURL(ctx, &mturk.GetFileUploadURLInput{AssignmentId: &a.ID, QuestionIdentifier: aws.String("x")})
+	wantTurk(t, err, "AWS.MechanicalTurk.InvalidParameterValue", "not a FileUploadAnswer question")
+	_, err = e.Client.GetFileUploadURL(ctx, &mturk.GetFileUploadURLInput{AssignmentId: aws.String("NOSUCH"), QuestionIdentifier: aws.String("x")})
+	wantTurk(t, err, "AWS.MechanicalTurk.AssignmentDoesNotExist", "")
+}
