@@ -243,3 +243,33 @@ func TestGetFileUploadURL(t *testing.T) {
 	_, err = e.Client.GetFileUploadURL(ctx, &mturk.GetFileUploadURLInput{AssignmentId: aws.String("NOSUCH"), QuestionIdentifier: aws.String("x")})
 	wantTurk(t, err, "AWS.MechanicalTurk.AssignmentDoesNotExist", "")
 }
+
+func TestEmailAndWebhookNotifications(t *testing.T) {
+	smtp := notifytest.NewSMTP(t)
+	hook := notifytest.NewWebhook(t, "hook-secret")
+	e := newWorkEnv(t, hitdtest.Options{Config: hitd.Config{Deliverer: notify.NewDeliverer(notify.Config{
+		SMTPAddr: smtp.Addr(), SMTPFrom: "hitd <hitd@localhost>", WebhookSecret: "hook-secret"})}})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		transport types.NotificationTransport
+		dest      string
+	}{{types.NotificationTransportEmail, "lab@example.org"}, {"Webhook", hook.URL()}} {
+		h := e.createHIT(func(in *mturk.CreateHITInput) { in.Title = aws.String("via " + string(tc.transport)) })
+		if _, err := e.Client.UpdateNotificationSettings(ctx, &mturk.UpdateNotificationSettingsInput{HITTypeId: h.HITTypeId,
+			Notification: &types.NotificationSpecification{Destination: aws.String(tc.dest), Transport: tc.transport,
+				Version: aws.String("2006-05-05"), EventTypes: []types.EventType{types.EventTypeAssignmentAccepted}}}); err != nil {
+			t.Fatal(err)
+		}
+		e.accept(e.worker("mail-"+strings.ToLower(string(tc.transport))), *h.HITId)
+	}
+	if st := e.runDue(); st.Delivered != 2 {
+		t.Fatalf("delivered %+v", st)
+	}
+	mails := smtp.Mails()
+	if len(mails) != 1 || mails[0].To[0] != "lab@example.org" {
+		t.Fatalf("mails %+v", mails)
+	}
+	if msgs := hook.Messages(); len(msgs) != 1 || !strings.Contains(msgs[0], `"EventType":"AssignmentAccepted"`) {
+		t.Fatalf("webhook %v", msgs)
+	}
+}
