@@ -29,8 +29,18 @@
 //   - service_money.go: the purse, the only code that moves money. A HIT's
 //     funded slots each hold reward + fee in its reserve; every movement is
 //     a LedgerEntry written in the same transaction as the balances.
-//   - service_due.go: time-driven work (abandonment, auto-approval, release
-//     of expired HITs' money) that package scheduler applies in a loop.
+//   - qualtype.go, service_qual.go: qualification types, grants, blocks;
+//     service_qualwork.go: workers' requests and tests; eligibility.go:
+//     what a worker may discover, preview and accept, checked everywhere
+//     and again inside the accept transaction.
+//   - reviewpolicy.go (parameters and pure evaluation), service_review.go
+//     (running the two review policies and reporting them).
+//   - notification.go, service_notify.go: notification settings, events
+//     written to the outbox in the changing transaction, delivery through
+//     the Deliverer interface (package notify implements it).
+//   - service_due.go: time-driven work (abandonment, auto-approval, expiry,
+//     release of expired HITs' money, HIT-level review policies) that
+//     package scheduler applies in a loop, with outbox delivery.
 //
 // Workers' answers become MTurk's QuestionFormAnswers XML through package
 // qform, which this package imports; qform knows nothing of the domain.
