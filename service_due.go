@@ -34,7 +34,32 @@ func (s *Service) ApplyDue(ctx context.Context, now time.Time, limit int) (DueSt
 	var st DueStats
 	err := s.store.Write(ctx, func(tx Tx) error {
 		st = DueStats{}
-		due, err := tx.DueAssignments(ctx, now, limit)
+		// Expiries first: a HIT that expired with work in progress is not
+		// reviewable yet, so if an abandonment in this same pass is what
+		// makes it reviewable, HITReviewable is sent once, by that.
+		{
+			hits, err := tx.ExpiringHITs(ctx, now, limit)
+			if err != nil {
+				return err
+			}
+			for _, h := range hits {
+				// The status a moment before expiry, so HITReviewable goes
+				// out when expiry is what made the HIT reviewable.
+				before := h.StatusAt(h.Expiration.Add(-time.Millisecond))
+				h.ExpiryNotified = true
+				if err := tx.UpdateHIT(ctx, h); err != nil {
+					return err
+				}
+				if err := s.emit(ctx, tx, h, EventHITExpired, "", now); err != nil {
+					return err
+				}
+				if err := s.emitIfReviewable(ctx, tx, h, before, now); err != nil {
+					return err
+				}
+				st.Expired++
+			}
+		}
+		due, err := tx.DueAssignments(ctx, now, limit-st.Total())
 		if err != nil {
 			return err
 		}
@@ -58,28 +83,6 @@ func (s *Service) ApplyDue(ctx context.Context, now time.Time, limit int) (DueSt
 					return err
 				}
 				st.AutoApproved++
-			}
-		}
-		if rest := limit - st.Total(); rest > 0 {
-			hits, err := tx.ExpiringHITs(ctx, now, rest)
-			if err != nil {
-				return err
-			}
-			for _, h := range hits {
-				// The status a moment before expiry, so HITReviewable goes
-				// out when expiry is what made the HIT reviewable.
-				before := h.StatusAt(h.Expiration.Add(-time.Millisecond))
-				h.ExpiryNotified = true
-				if err := tx.UpdateHIT(ctx, h); err != nil {
-					return err
-				}
-				if err := s.emit(ctx, tx, h, EventHITExpired, "", now); err != nil {
-					return err
-				}
-				if err := s.emitIfReviewable(ctx, tx, h, before, now); err != nil {
-					return err
-				}
-				st.Expired++
 			}
 		}
 		if rest := limit - st.Total(); rest > 0 {

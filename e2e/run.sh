@@ -7,12 +7,19 @@
 # e2e/test_curl.sh, e2e/test_work_boto3.py (requesters post and review work
 # that workers do through the worker API), e2e/test_quals_boto3.py
 # (qualification types, tests, requests, requirements and blocks, with workers
-# on the worker API and the site's forms) and, when node and Chromium are
+# on the worker API and the site's forms), e2e/test_policies_boto3.py (review
+# policies: known answers at submit, plurality in the scheduler),
+# e2e/test_all_ops.py (every operation of botocore's mturk model answers, none
+# "not implemented") and, when node and Chromium are
 # there, e2e/browser/test_worker_site.mjs (a worker signs up and works HITs
 # on the web site in headless Chromium) and e2e/browser/test_quals_site.mjs
 # (a worker takes a qualification test and unlocks HITs on the site); then
+# e2e/test_notify_boto3.py (every notification event to a signed webhook, test
+# events by webhook and e-mail, dead letters; it runs last so that the message
+# it leaves queued for a receiver that is down waits little); then
 # restarts the server (SIGTERM, wait, start again on the same data
-# directory) and checks what must survive a restart; last, when the browser
+# directory) and checks what must survive a restart (the queued notification
+# is delivered first); last, when the browser
 # suite can run, starts the server once more with --content-listen and runs
 # test_worker_site.mjs again with requester HTML on an origin of its own.
 # Prints a PASS/FAIL summary and exits non-zero on any failure, showing the
@@ -183,10 +190,16 @@ export HITD_ENDPOINT=http://127.0.0.1:$port
 export HITD_KEY=HITDE2EROOTKEY000001
 export HITD_SECRET=e2eRootSecret0123456789abcdefghijklmnopq
 export HITD_BIN=$work/hitd HITD_DATA_DIR=$data HITD_E2E_STATE=$work/state.json HITD_E2E_WORK_STATE=$work/work-state.json
-# The server's own configuration (root keys) comes from its environment.
+export HITD_E2E_NOTIFY_STATE=$work/notify-state.json
+# The server's own configuration (root keys; the webhook signing secret and the
+# SMTP server for Email notifications, which test_notify_boto3.py checks and
+# runs) comes from its environment, on every start.
 export HITD_ROOT_ACCESS_KEY_ID=$HITD_KEY HITD_ROOT_SECRET_ACCESS_KEY=$HITD_SECRET
+export HITD_WEBHOOK_SECRET=e2eWebhookSecret-$RANDOM$RANDOM-0123456789abcdef
+smtp_port=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export HITD_SMTP_ADDR=127.0.0.1:$smtp_port
 
-section "start (flags: --listen 127.0.0.1:$port --data-dir $data)"
+section "start (flags: --listen 127.0.0.1:$port --data-dir $data; env: HITD_WEBHOOK_SECRET, HITD_SMTP_ADDR=$HITD_SMTP_ADDR)"
 "$work/hitd" serve --listen "127.0.0.1:$port" --data-dir "$data" >>"$log" 2>&1 &
 server_pid=$!
 start_rc=0
@@ -202,8 +215,13 @@ suite "curl (e2e/test_curl.sh)" bash "$e2e/test_curl.sh"
 ! command -v node >/dev/null || node_modules_ready || true
 suite "work: boto3 + worker API + AWS CLI + JS SDK (e2e/test_work_boto3.py)" "$PYTHON" "$e2e/test_work_boto3.py" main
 suite "qualifications: boto3 + worker API + site forms (e2e/test_quals_boto3.py)" "$PYTHON" "$e2e/test_quals_boto3.py"
+suite "review policies: boto3 + worker API + scheduler (e2e/test_policies_boto3.py)" "$PYTHON" "$e2e/test_policies_boto3.py"
+suite "every operation of botocore's mturk model (e2e/test_all_ops.py)" "$PYTHON" "$e2e/test_all_ops.py"
 browser_suite "content under /content/" same-origin
 quals_browser_suite
+# Last before the restart: it leaves a notification queued for a receiver that
+# is down, which the restarted server must deliver (its retries back off).
+suite "notifications: webhook + e-mail + outbox (e2e/test_notify_boto3.py)" "$PYTHON" "$e2e/test_notify_boto3.py" main
 
 section "server log"
 log_rc=0
@@ -229,6 +247,8 @@ start_rc=0
 wait_healthy || start_rc=$?
 record "server restarts (HITD_LISTEN, HITD_DATA_DIR) and answers /healthz" "$start_rc"
 if ((start_rc == 0)); then
+	# First: the notification queued before the restart is on a retry schedule.
+	suite "notifications after restart (e2e/test_notify_boto3.py after-restart)" "$PYTHON" "$e2e/test_notify_boto3.py" after-restart
 	suite "after restart (e2e/test_boto3.py after-restart)" "$PYTHON" "$e2e/test_boto3.py" after-restart
 	suite "work after restart (e2e/test_work_boto3.py after-restart)" "$PYTHON" "$e2e/test_work_boto3.py" after-restart
 fi

@@ -273,3 +273,37 @@ func TestEmailAndWebhookNotifications(t *testing.T) {
 		t.Fatalf("webhook %v", msgs)
 	}
 }
+
+// TestOneReviewableEventWhenExpiryAndAbandonmentCoincide: a late scheduler
+// pass that both expires a HIT and abandons its last pending assignment
+// sends HITReviewable once.
+func TestOneReviewableEventWhenExpiryAndAbandonmentCoincide(t *testing.T) {
+	sqs := notifytest.NewSQS(t)
+	e := newWorkEnv(t, hitdtest.Options{Config: hitd.Config{Deliverer: notify.NewDeliverer(sqs.Config())}})
+	ctx := context.Background()
+	h := e.createHIT(func(in *mturk.CreateHITInput) {
+		in.MaxAssignments, in.LifetimeInSeconds, in.AssignmentDurationInSeconds = aws.Int32(2), aws.Int64(30), aws.Int64(30)
+	})
+	if _, err := e.Client.UpdateNotificationSettings(ctx, &mturk.UpdateNotificationSettingsInput{HITTypeId: h.HITTypeId,
+		Notification: &types.NotificationSpecification{Destination: aws.String(sqs.QueueURL()), Transport: types.NotificationTransportSqs,
+			Version: aws.String("2006-05-05"), EventTypes: allEvents}}); err != nil {
+		t.Fatal(err)
+	}
+	w1, w2 := e.worker("late-one"), e.worker("late-two")
+	e.submit(w1, e.accept(w1, *h.HITId), "x", "1")
+	e.accept(w2, *h.HITId)
+	e.Clock.Advance(45 * time.Second)
+	if st := e.runDue(); st.Expired != 1 || st.Abandoned != 1 {
+		t.Fatalf("pass %+v", st)
+	}
+	events, _ := decodeAll(t, sqs.Messages())
+	n := 0
+	for _, ev := range events {
+		if ev == "HITReviewable" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d HITReviewable events: %v", n, events)
+	}
+}

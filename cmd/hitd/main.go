@@ -47,6 +47,8 @@ Usage:
   hitd layout list --requester ACCESS_KEY_ID [--data-dir DIR] [--db URL]
   hitd layout show HITLAYOUTID [--data-dir DIR] [--db URL]
   hitd layout delete HITLAYOUTID [--data-dir DIR] [--db URL]
+  hitd outbox list [--status Dead|Pending|Delivered] [--data-dir DIR] [--db URL]
+  hitd outbox retry ID [--data-dir DIR] [--db URL]
 
 The admin commands work while the server runs.
 
@@ -438,8 +440,8 @@ func (c adminCommand) exec(ctx context.Context, args []string, stdout, stderr io
 	return nil
 }
 
-// adminCommands are the subcommands of "hitd requester", "hitd worker"
-// and "hitd layout".
+// adminCommands are the subcommands of "hitd requester", "hitd worker",
+// "hitd layout" and "hitd outbox".
 var adminCommands = map[string]map[string]func() adminCommand{
 	"requester": {"create": requesterCreate, "list": requesterList, "deposit": requesterDeposit},
 	"worker":    {"create": workerCreate, "invite": workerInvite, "list": workerList, "masters": workerMasters},
