@@ -163,3 +163,12 @@ func validateDestination(transport, dest string) error {
 	}
 	return nil
 }
+
+// NotifyCredentials are a requester's credentials for signing SQS and SNS
+// deliveries (set with `hitd requester notify-credentials`).
+type NotifyCredentials struct {
+	RequesterID     string
+	AccessKeyID     string
+	SecretAccessKey string
+	Region          string // "" for the server's default
+}

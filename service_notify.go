@@ -209,3 +209,34 @@ func (s *Service) RetryDead(ctx context.Context, id string) error {
 		return Errorf(ErrInvalidParameter, "No dead-lettered notification has the ID %s.", id)
 	})
 }
+
+// SetNotifyCredentials stores the credentials a requester's SQS and SNS
+// notifications are signed with (the `hitd requester notify-credentials`
+// command).
+func (s *Service) SetNotifyCredentials(ctx context.Context, requesterAccessKeyID string, c NotifyCredentials) error {
+	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
+		return Errorf(ErrMissingParameter, "Both an AWS access key id and a secret access key are required.")
+	}
+	return s.store.Write(ctx, func(tx Tx) error {
+		r, err := tx.RequesterByAccessKey(ctx, requesterAccessKeyID)
+		if err != nil {
+			return notFound(err, ErrNotAuthorized, "No requester has the access key id %s.", requesterAccessKeyID)
+		}
+		c.RequesterID = r.ID
+		return tx.PutNotifyCredentials(ctx, &c)
+	})
+}
+
+// NotifyCredentials returns a requester's delivery credentials; ok is false
+// when the requester has set none (the server's defaults then apply).
+func (s *Service) NotifyCredentials(ctx context.Context, requesterID string) (c *NotifyCredentials, ok bool, err error) {
+	err = s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		c, err = tx.NotifyCredentials(ctx, requesterID)
+		return err
+	})
+	if errors.Is(err, ErrNoRows) {
+		return nil, false, nil
+	}
+	return c, err == nil, err
+}

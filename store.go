@@ -148,7 +148,10 @@ type Tx interface {
 	// least one submission, and expired or with every slot worked.
 	HITsDueForReview(ctx context.Context, now time.Time, limit int) ([]*HIT, error)
 
-	// Notifications.
+	// Notifications. NotifyCredentials returns ErrNoRows when the requester
+	// has none.
+	PutNotifyCredentials(ctx context.Context, c *NotifyCredentials) error
+	NotifyCredentials(ctx context.Context, requesterID string) (*NotifyCredentials, error)
 	PutNotificationSettings(ctx context.Context, n *NotificationSettings) error
 	NotificationSettings(ctx context.Context, hitTypeID string) (*NotificationSettings, error)
 	InsertOutbox(ctx context.Context, items []*OutboxItem) error

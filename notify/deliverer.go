@@ -13,11 +13,14 @@ import (
 // retrying cannot fix as hitd.ErrPermanentDelivery. It is the one file of
 // this package that knows the domain.
 type Deliverer struct {
-	Sender *Sender
+	cfg Config
+	// Credentials, when set, returns a requester's own SQS/SNS signing
+	// credentials (ok false: use the server-wide ones in Config).
+	Credentials func(ctx context.Context, requesterID string) (accessKeyID, secret, region string, ok bool, err error)
 }
 
-// NewDeliverer returns a Deliverer over a Sender with cfg.
-func NewDeliverer(cfg Config) *Deliverer { return &Deliverer{Sender: NewSender(cfg)} }
+// NewDeliverer returns a Deliverer sending with cfg.
+func NewDeliverer(cfg Config) *Deliverer { return &Deliverer{cfg: cfg} }
 
 // Deliver sends one message document with the events.
 func (d *Deliverer) Deliver(ctx context.Context, requesterID string, spec hitd.NotificationSpecification, eventDocID string, events []hitd.Event) error {
@@ -26,8 +29,21 @@ func (d *Deliverer) Deliver(ctx context.Context, requesterID string, spec hitd.N
 		m.Events = append(m.Events, Event{EventType: e.EventType, EventTimestamp: e.EventTimestamp, HITId: e.HITId,
 			AssignmentId: e.AssignmentId, HITTypeId: e.HITTypeId})
 	}
-	err := d.Sender.Send(ctx, Destination{Transport: spec.Transport, Target: spec.Destination}, m)
-	if err != nil && (errors.Is(err, ErrPermanent) || errors.Is(err, ErrInvalidDestination)) {
+	cfg := d.cfg
+	if d.Credentials != nil && (spec.Transport == TransportSQS || spec.Transport == TransportSNS) {
+		key, secret, region, ok, err := d.Credentials(ctx, requesterID)
+		if err != nil {
+			return err // the store failed: transient
+		}
+		if ok {
+			cfg.AWSAccessKeyID, cfg.AWSSecretAccessKey = key, secret
+			if region != "" {
+				cfg.Region = region
+			}
+		}
+	}
+	err := NewSender(cfg).Send(ctx, Destination{Transport: spec.Transport, Target: spec.Destination}, m)
+	if err != nil && errors.Is(err, ErrPermanent) {
 		return fmt.Errorf("%w: %w", hitd.ErrPermanentDelivery, err)
 	}
 	return err

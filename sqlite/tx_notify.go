@@ -103,3 +103,17 @@ func (t *txn) ExpiringHITs(ctx context.Context, now time.Time, limit int) ([]*hi
 	return scanHITs(t.tx.QueryContext(ctx, `SELECT `+hitCols+` FROM hits INDEXED BY hits_expiry_due
 		WHERE expiry_notified = 0 AND disposed = 0 AND expires_at <= ? ORDER BY expires_at LIMIT ?`, ms(now), limit))
 }
+
+func (t *txn) PutNotifyCredentials(ctx context.Context, c *hitd.NotifyCredentials) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO notify_credentials (requester_id, access_key_id, secret_access_key, region) VALUES (?, ?, ?, ?)
+		ON CONFLICT (requester_id) DO UPDATE SET access_key_id = excluded.access_key_id, secret_access_key = excluded.secret_access_key,
+		region = excluded.region`, c.RequesterID, c.AccessKeyID, c.SecretAccessKey, c.Region)
+	return err
+}
+
+func (t *txn) NotifyCredentials(ctx context.Context, requesterID string) (*hitd.NotifyCredentials, error) {
+	var c hitd.NotifyCredentials
+	err := t.tx.QueryRowContext(ctx, `SELECT requester_id, access_key_id, secret_access_key, region FROM notify_credentials WHERE requester_id = ?`,
+		requesterID).Scan(&c.RequesterID, &c.AccessKeyID, &c.SecretAccessKey, &c.Region)
+	return &c, noRows(err)
+}

@@ -307,3 +307,37 @@ func TestOneReviewableEventWhenExpiryAndAbandonmentCoincide(t *testing.T) {
 		t.Fatalf("%d HITReviewable events: %v", n, events)
 	}
 }
+
+func TestPerRequesterNotifyCredentials(t *testing.T) {
+	sqs := notifytest.NewSQS(t)
+	cfg := sqs.Config()
+	cfg.AWSSecretAccessKey = "not-the-queue-owners-secret" // the server-wide default is wrong for this queue
+	d := notify.NewDeliverer(cfg)
+	e := newWorkEnv(t, hitdtest.Options{Config: hitd.Config{Deliverer: d}})
+	d.Credentials = func(ctx context.Context, requesterID string) (string, string, string, bool, error) {
+		c, ok, err := e.Service.NotifyCredentials(ctx, requesterID)
+		if !ok || err != nil {
+			return "", "", "", false, err
+		}
+		return c.AccessKeyID, c.SecretAccessKey, c.Region, true, nil
+	}
+	ctx := context.Background()
+	spec := &types.NotificationSpecification{Destination: aws.String(sqs.QueueURL()), Transport: types.NotificationTransportSqs,
+		Version: aws.String("2006-05-05"), EventTypes: []types.EventType{types.EventTypePing}}
+	_, err := e.Client.SendTestEventNotification(ctx, &mturk.SendTestEventNotificationInput{Notification: spec, TestEventType: types.EventTypePing})
+	wantTurk(t, err, "AWS.MechanicalTurk.InvalidParameterValue", "could not be delivered")
+	right := sqs.Config()
+	if err := e.Service.SetNotifyCredentials(ctx, hitdtest.RootAccessKeyID, hitd.NotifyCredentials{AccessKeyID: right.AWSAccessKeyID,
+		SecretAccessKey: right.AWSSecretAccessKey}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Client.SendTestEventNotification(ctx, &mturk.SendTestEventNotificationInput{Notification: spec, TestEventType: types.EventTypePing}); err != nil {
+		t.Fatal(err)
+	}
+	if len(sqs.Messages()) != 1 {
+		t.Fatalf("messages %v", sqs.Messages())
+	}
+	if err := e.Service.SetNotifyCredentials(ctx, "NOSUCHKEY", hitd.NotifyCredentials{AccessKeyID: "a", SecretAccessKey: "b"}); hitd.ErrorCode(err) != hitd.ErrNotAuthorized {
+		t.Fatalf("unknown requester: %v", err)
+	}
+}

@@ -39,6 +39,8 @@ Usage:
   hitd requester create --name NAME [--data-dir DIR] [--db URL]
   hitd requester list [--data-dir DIR] [--db URL]
   hitd requester deposit --access-key-id ID --amount 100.00 [--data-dir DIR] [--db URL]
+  hitd requester notify-credentials --access-key-id ID --aws-access-key-id KEY [--region R] [--data-dir DIR] [--db URL]
+      (the secret from --aws-secret-access-key or HITD_NOTIFY_SECRET_ACCESS_KEY)
   hitd worker create --username NAME --password PASSWORD [--data-dir DIR] [--db URL]
   hitd worker invite [--data-dir DIR] [--db URL]
   hitd worker list [--data-dir DIR] [--db URL]
@@ -206,6 +208,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		SMTPUser: os.Getenv("HITD_SMTP_USER"), SMTPPassword: os.Getenv("HITD_SMTP_PASSWORD"), WebhookSecret: os.Getenv("HITD_WEBHOOK_SECRET"),
 	})
 	svc, store, err := sf.open(ctx, hitd.Config{AllowHTTPExternalURLs: *allowHTTP, Deliverer: deliverer})
+	if err == nil {
+		// A requester's own SQS/SNS credentials, when set, sign its deliveries.
+		deliverer.Credentials = func(ctx context.Context, requesterID string) (string, string, string, bool, error) {
+			c, ok, err := svc.NotifyCredentials(ctx, requesterID)
+			if !ok || err != nil {
+				return "", "", "", false, err
+			}
+			return c.AccessKeyID, c.SecretAccessKey, c.Region, true, nil
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -443,7 +455,7 @@ func (c adminCommand) exec(ctx context.Context, args []string, stdout, stderr io
 // adminCommands are the subcommands of "hitd requester", "hitd worker",
 // "hitd layout" and "hitd outbox".
 var adminCommands = map[string]map[string]func() adminCommand{
-	"requester": {"create": requesterCreate, "list": requesterList, "deposit": requesterDeposit},
+	"requester": {"create": requesterCreate, "list": requesterList, "deposit": requesterDeposit, "notify-credentials": requesterNotifyCredentials},
 	"worker":    {"create": workerCreate, "invite": workerInvite, "list": workerList, "masters": workerMasters},
 	"layout":    {"create": layoutCreate, "list": layoutList, "show": layoutShow, "delete": layoutDelete},
 	"outbox":    {"list": outboxList, "retry": outboxRetry},

@@ -225,6 +225,23 @@ func TestWorkerAndDepositCommands(t *testing.T) {
 	if strings.TrimSpace(bal) != "10100.00" {
 		t.Errorf("deposit printed %q, want 10100.00", bal)
 	}
+
+	t.Setenv("HITD_NOTIFY_SECRET_ACCESS_KEY", "queue-secret")
+	out, err = runCmd(t, "requester", "notify-credentials", "--access-key-id", "HITDENVROOTKEY000002", "--aws-access-key-id", "AKIDQUEUE", "--data-dir", dir)
+	if err != nil || !strings.Contains(out, "AKIDQUEUE") {
+		t.Fatalf("notify-credentials: %q %v", out, err)
+	}
+	if _, err := runCmd(t, "requester", "notify-credentials", "--access-key-id", "HITDNOSUCHKEY", "--aws-access-key-id", "A", "--data-dir", dir); err == nil ||
+		!strings.Contains(err.Error(), "No requester") {
+		t.Errorf("unknown requester: %v", err)
+	}
+	dead, err := runCmd(t, "outbox", "list", "--data-dir", dir)
+	if err != nil || !strings.HasPrefix(dead, "ID") {
+		t.Errorf("outbox list: %q %v", dead, err)
+	}
+	if _, err := runCmd(t, "outbox", "list", "--status", "Lost", "--data-dir", dir); err == nil {
+		t.Error("outbox list accepted a bad status")
+	}
 }
 
 func TestServeWorkerSiteFlags(t *testing.T) {

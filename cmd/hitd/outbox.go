@@ -58,3 +58,26 @@ func outboxRetry() adminCommand {
 		},
 	}
 }
+
+// requesterNotifyCredentials stores the AWS-compatible credentials a
+// requester's SQS and SNS notifications are signed with.
+func requesterNotifyCredentials() adminCommand {
+	var key, awsKey, awsSecret, region string
+	return adminCommand{
+		name: "requester notify-credentials",
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&key, "access-key-id", "", "the requester's hitd access key id")
+			fs.StringVar(&awsKey, "aws-access-key-id", "", "access key id for the requester's SQS/SNS")
+			fs.StringVar(&awsSecret, "aws-secret-access-key", envOr("HITD_NOTIFY_SECRET_ACCESS_KEY", ""), "its secret (env HITD_NOTIFY_SECRET_ACCESS_KEY keeps it out of the process list)")
+			fs.StringVar(&region, "region", "", "signing region when the destination names none (default: the server's --notify-region)")
+		},
+		required: []string{"access-key-id", "aws-access-key-id", "aws-secret-access-key"},
+		run: func(ctx context.Context, svc *hitd.Service, stdout io.Writer) error {
+			if err := svc.SetNotifyCredentials(ctx, key, hitd.NotifyCredentials{AccessKeyID: awsKey, SecretAccessKey: awsSecret, Region: region}); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "notification credentials set for %s (AWS key %s)\n", key, awsKey)
+			return nil
+		},
+	}
+}
