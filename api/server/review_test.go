@@ -241,3 +241,41 @@ func TestSimplePlurality(t *testing.T) {
 	wantTurk(t, err, "AWS.MechanicalTurk.InvalidParameterValue", "NextToken")
 	e.audit()
 }
+
+func TestPluralityDisregardsLowKnownAnswerScores(t *testing.T) {
+	e := newWorkEnv(t)
+	ctx := context.Background()
+	h := e.createHIT(func(in *mturk.CreateHITInput) {
+		in.MaxAssignments = aws.Int32(3)
+		in.AssignmentReviewPolicy = knownAnswers(answerKey("q1", "cat"))
+		in.HITReviewPolicy = plurality(param("QuestionIds", "colour"), param("QuestionAgreementThreshold", "60"),
+			param("DisregardAssignmentIfKnownAnswerScoreIsLessThan", "100"), param("ApproveIfWorkerAgreementScoreIsAtLeast", "100"))
+	})
+	var ids []string
+	for i, kv := range [][]string{{"q1", "cat", "colour", "red"}, {"q1", "dog", "colour", "blue"}, {"q1", "dog", "colour", "blue"}} {
+		w := e.worker(fmt.Sprintf("disregard%d", i))
+		a := e.accept(w, *h.HITId)
+		e.submit(w, a, kv...)
+		ids = append(ids, a.ID)
+	}
+	if st := e.runDue(); st.Reviewed != 1 {
+		t.Fatalf("pass %+v", st)
+	}
+	results, _ := e.report(*h.HITId, types.ReviewPolicyLevelHit)
+	joined := strings.Join(results, " ")
+	// Only the worker who knew the known answer counts: red, unanimously.
+	for _, want := range []string{"/colour/PluralityAnswer=red", "/colour/AgreementScore=100", ids[0] + "//WorkerAgreementScore=100"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("results lack %s: %v", want, results)
+		}
+	}
+	if strings.Contains(joined, ids[1]) || strings.Contains(joined, ids[2]) {
+		t.Errorf("disregarded assignments were scored: %v", results)
+	}
+	for i, want := range []types.AssignmentStatus{types.AssignmentStatusApproved, types.AssignmentStatusSubmitted, types.AssignmentStatusSubmitted} {
+		out, err := e.Client.GetAssignment(ctx, &mturk.GetAssignmentInput{AssignmentId: &ids[i]})
+		if err != nil || out.Assignment.AssignmentStatus != want {
+			t.Errorf("assignment %d: %v %v, want %s", i, out.Assignment.AssignmentStatus, err, want)
+		}
+	}
+}
