@@ -578,11 +578,7 @@ func (s *Service) ListBonusPayments(ctx context.Context, c Caller, in *ListBonus
 	if (in.HITId == "") == (in.AssignmentId == "") {
 		return nil, Errorf(ErrInvalidParameter, "Specify exactly one of HITId and AssignmentId.")
 	}
-	limit, err := intInRange("MaxResults", in.MaxResults, 1, MaxListMaxResults, ptr[int64](DefaultListMaxResults))
-	if err != nil {
-		return nil, err
-	}
-	after, err := decodeSeqToken(in.NextToken)
+	limit, after, err := pageParams(in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}

@@ -434,11 +434,7 @@ func (s *Service) GetHIT(ctx context.Context, c Caller, in *HITIdInput) (*HITOut
 
 // ListHITs returns a page of the caller's HITs in creation order.
 func (s *Service) ListHITs(ctx context.Context, c Caller, in *ListHITsInput) (*ListHITsOutput, error) {
-	limit, err := intInRange("MaxResults", in.MaxResults, 1, MaxListMaxResults, ptr[int64](DefaultListMaxResults))
-	if err != nil {
-		return nil, err
-	}
-	after, err := decodeSeqToken(in.NextToken)
+	limit, after, err := pageParams(in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
@@ -457,6 +453,16 @@ func (s *Service) ListHITs(ctx context.Context, c Caller, in *ListHITsInput) (*L
 	}
 	out.NumResults = len(out.HITs)
 	return out, nil
+}
+
+// pageParams reads a list operation's MaxResults (1..100, default 10) and
+// NextToken.
+func pageParams(maxResults *int64, nextToken string) (limit int64, after int64, err error) {
+	if limit, err = intInRange("MaxResults", maxResults, 1, MaxListMaxResults, ptr[int64](DefaultListMaxResults)); err != nil {
+		return 0, 0, err
+	}
+	after, err = decodeSeqToken(nextToken)
+	return limit, after, err
 }
 
 // pageOf trims rows fetched with one more than limit to limit, and returns

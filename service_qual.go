@@ -520,11 +520,7 @@ func (s *Service) ListWorkersWithQualificationType(ctx context.Context, c Caller
 	default:
 		return nil, Errorf(ErrInvalidParameter, "The value %q is invalid for Status. Valid values: Granted, Revoked.", in.Status)
 	}
-	limit, err := intInRange("MaxResults", in.MaxResults, 1, MaxListMaxResults, ptr[int64](DefaultListMaxResults))
-	if err != nil {
-		return nil, err
-	}
-	after, err := decodeSeqToken(in.NextToken)
+	limit, after, err := pageParams(in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
@@ -617,11 +613,7 @@ type ListWorkerBlocksOutput struct {
 
 // ListWorkerBlocks lists the caller's blocks in the order they were made.
 func (s *Service) ListWorkerBlocks(ctx context.Context, c Caller, in *ListWorkerBlocksInput) (*ListWorkerBlocksOutput, error) {
-	limit, err := intInRange("MaxResults", in.MaxResults, 1, MaxListMaxResults, ptr[int64](DefaultListMaxResults))
-	if err != nil {
-		return nil, err
-	}
-	after, err := decodeSeqToken(in.NextToken)
+	limit, after, err := pageParams(in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
@@ -660,11 +652,7 @@ func (s *Service) ListHITsForQualificationType(ctx context.Context, c Caller, in
 	if !validEntityID(in.QualificationTypeId) {
 		return nil, Errorf(ErrInvalidParameter, "The value %q is invalid for QualificationTypeId.", in.QualificationTypeId)
 	}
-	limit, err := intInRange("MaxResults", in.MaxResults, 1, MaxListMaxResults, ptr[int64](DefaultListMaxResults))
-	if err != nil {
-		return nil, err
-	}
-	after, err := decodeSeqToken(in.NextToken)
+	limit, after, err := pageParams(in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}

@@ -393,11 +393,7 @@ type ListQualificationRequestsOutput struct {
 
 // ListQualificationRequests lists pending requests for the caller's types.
 func (s *Service) ListQualificationRequests(ctx context.Context, c Caller, in *ListQualificationRequestsInput) (*ListQualificationRequestsOutput, error) {
-	limit, err := intInRange("MaxResults", in.MaxResults, 1, MaxListMaxResults, ptr[int64](DefaultListMaxResults))
-	if err != nil {
-		return nil, err
-	}
-	after, err := decodeSeqToken(in.NextToken)
+	limit, after, err := pageParams(in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
