@@ -5,7 +5,9 @@
 //
 // The edges live in subpackages: awsjson (POST / with X-Amz-Target), rest
 // (/v1/<kebab-op>, /api/v1/<kebab-op>), sigv4 (signature verification
-// only), and server (routing, health, request logging). Later the legacy
-// query/XML edge plugs into the same table. Nothing here writes SQL or
-// applies a business rule: that is the Service's job.
+// only), legacy (the 2014-08-15 query/XML API, with its own table of
+// legacy operations, since they do not map one to one onto the 2017
+// ones), workerapi (the worker JSON API), and server (routing, health,
+// request logging). Nothing here writes SQL or applies a business rule:
+// that is the Service's job.
 package api

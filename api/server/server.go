@@ -12,6 +12,7 @@ import (
 	"github.com/hitd/hitd"
 	"github.com/hitd/hitd/api"
 	"github.com/hitd/hitd/api/awsjson"
+	"github.com/hitd/hitd/api/legacy"
 	"github.com/hitd/hitd/api/rest"
 	"github.com/hitd/hitd/api/workerapi"
 )
@@ -46,6 +47,7 @@ func New(svc *hitd.Service, opts Options) http.Handler {
 	auth := api.NewAuthenticator(svc, sigClock, opts.Regions...)
 	jsonEdge := awsjson.New(table, svc, auth)
 	restEdge := rest.New(table, svc, auth)
+	legacyEdge := legacy.New(svc, sigClock)
 
 	mux := http.NewServeMux()
 	mux.Handle("/v1/{op}", restEdge)
@@ -63,22 +65,35 @@ func New(svc *hitd.Service, opts Options) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
+	// The legacy (2014-08-15) query API: always at /onca/xml, and at / when
+	// legacy.IsRequest says so (a form POST without X-Amz-Target, or a query
+	// naming Service=AWSMechanicalTurkRequester).
+	mux.Handle("/onca/xml", legacyEdge)
 	mux.HandleFunc("POST /{$}", func(w http.ResponseWriter, r *http.Request) {
-		// Every 2017-01-17 request names its operation in X-Amz-Target;
-		// the legacy query API will be told apart by its form body.
+		// Every 2017-01-17 request names its operation in X-Amz-Target.
+		if legacy.IsRequest(r) {
+			legacyEdge.ServeHTTP(w, r)
+			return
+		}
 		jsonEdge.ServeHTTP(w, r)
+	})
+	var home http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("hitd: an Amazon Mechanical Turk Requester API server.\nPoint an AWS SDK's endpoint_url here (POST / with X-Amz-Target), or POST JSON to /v1/<operation>.\n"))
 	})
 	if opts.Web != nil {
 		// The site gets GET / and every path not claimed above (the API's
 		// more specific patterns win; /api/worker/v1/ is mounted the same way).
-		mux.Handle("GET /{$}", opts.Web)
+		home = opts.Web
 		mux.Handle("/", opts.Web)
-	} else {
-		mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			w.Write([]byte("hitd: an Amazon Mechanical Turk Requester API server.\nPoint an AWS SDK's endpoint_url here (POST / with X-Amz-Target), or POST JSON to /v1/<operation>.\n"))
-		})
 	}
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		if legacy.IsRequest(r) {
+			legacyEdge.ServeHTTP(w, r)
+			return
+		}
+		home.ServeHTTP(w, r)
+	})
 	return logRequests(logger, mux)
 }
 
