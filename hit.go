@@ -101,6 +101,10 @@ type HIT struct {
 	// ExpiryNotified: the HITExpired event for the current expiration was
 	// sent (extending the HIT clears it).
 	ExpiryNotified bool
+	// Disabled (the legacy DisableHIT): the HIT is disposed, and its
+	// assignments still in progress are approved as soon as they are
+	// submitted.
+	Disabled bool
 }
 
 // Live is the number of slots held by assignments not yet approved or

@@ -515,8 +515,9 @@ func (s *Service) SubmitAssignment(ctx context.Context, workerID, assignmentID s
 				return err
 			}
 		}
-		if a.Status == AssignmentSubmitted && a.AutoApprovalDelayInSeconds == 0 {
-			// A zero delay approves at once, as on MTurk.
+		if a.Status == AssignmentSubmitted && (a.AutoApprovalDelayInSeconds == 0 || h.Disabled) {
+			// A zero delay approves at once, as on MTurk; so does a HIT
+			// disabled while this assignment was in progress.
 			return s.approve(ctx, tx, h, w, a, "", now)
 		}
 		return nil

@@ -151,7 +151,7 @@ func (t *txn) HITType(ctx context.Context, id string) (*hitd.HITType, error) {
 
 const hitCols = `seq, id, hit_type_id, requester_id, question, layout_id, layout_parameters, max_assignments, lifetime,
 	created_at, expires_at, annotation, unique_request_token, assignment_review_policy, hit_review_policy,
-	review_status, reviewing, disposed, pending, submitted, completed, funded, reserved_cents, hit_policy_done, expiry_notified`
+	review_status, reviewing, disposed, pending, submitted, completed, funded, reserved_cents, hit_policy_done, expiry_notified, disabled`
 
 func (t *txn) InsertHIT(ctx context.Context, h *hitd.HIT) error {
 	params, arp, hrp, err := hitJSONColumns(h)
@@ -161,12 +161,12 @@ func (t *txn) InsertHIT(ctx context.Context, h *hitd.HIT) error {
 	err = t.tx.QueryRowContext(ctx, `INSERT INTO hits (id, hit_type_id, requester_id, question, layout_id, layout_parameters,
 		max_assignments, lifetime, created_at, expires_at, annotation, unique_request_token, assignment_review_policy,
 		hit_review_policy, review_status, reviewing, disposed, pending, submitted, completed, funded, reserved_cents, hit_policy_done,
-		expiry_notified)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+		expiry_notified, disabled)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 		h.ID, h.HITTypeID, h.RequesterID, h.Question, h.LayoutID, params, h.MaxAssignments, h.LifetimeInSeconds,
 		ms(h.CreationTime), ms(h.Expiration), h.RequesterAnnotation, h.UniqueRequestToken, arp, hrp,
 		string(h.ReviewStatus), boolInt(h.Reviewing), boolInt(h.Disposed), h.Pending, h.Submitted, h.Completed,
-		h.Funded, int64(h.Reserved), boolInt(h.HITPolicyDone), boolInt(h.ExpiryNotified),
+		h.Funded, int64(h.Reserved), boolInt(h.HITPolicyDone), boolInt(h.ExpiryNotified), boolInt(h.Disabled),
 	).Scan(&h.Seq)
 	if isUnique(err) {
 		return hitd.ErrDuplicate
@@ -193,10 +193,10 @@ func scanHIT(row interface{ Scan(...any) error }) (*hitd.HIT, error) {
 	var h hitd.HIT
 	var params, review string
 	var arp, hrp sql.NullString
-	var created, expires, reviewing, disposed, policyDone, expiryNotified int64
+	var created, expires, reviewing, disposed, policyDone, expiryNotified, disabled int64
 	err := row.Scan(&h.Seq, &h.ID, &h.HITTypeID, &h.RequesterID, &h.Question, &h.LayoutID, &params, &h.MaxAssignments,
 		&h.LifetimeInSeconds, &created, &expires, &h.RequesterAnnotation, &h.UniqueRequestToken, &arp, &hrp,
-		&review, &reviewing, &disposed, &h.Pending, &h.Submitted, &h.Completed, &h.Funded, &h.Reserved, &policyDone, &expiryNotified)
+		&review, &reviewing, &disposed, &h.Pending, &h.Submitted, &h.Completed, &h.Funded, &h.Reserved, &policyDone, &expiryNotified, &disabled)
 	if err != nil {
 		return nil, noRows(err)
 	}
@@ -218,7 +218,7 @@ func scanHIT(row interface{ Scan(...any) error }) (*hitd.HIT, error) {
 	}
 	h.CreationTime, h.Expiration = fromMS(created), fromMS(expires)
 	h.ReviewStatus, h.Reviewing, h.Disposed = hitd.HITReviewStatus(review), reviewing == 1, disposed == 1
-	h.HITPolicyDone, h.ExpiryNotified = policyDone == 1, expiryNotified == 1
+	h.HITPolicyDone, h.ExpiryNotified, h.Disabled = policyDone == 1, expiryNotified == 1, disabled == 1
 	return &h, nil
 }
 
@@ -234,10 +234,10 @@ func (t *txn) UpdateHIT(ctx context.Context, h *hitd.HIT) error {
 	res, err := t.tx.ExecContext(ctx, `UPDATE hits SET hit_type_id = ?, question = ?, layout_id = ?, layout_parameters = ?,
 		max_assignments = ?, lifetime = ?, expires_at = ?, annotation = ?, assignment_review_policy = ?, hit_review_policy = ?,
 		review_status = ?, reviewing = ?, disposed = ?, pending = ?, submitted = ?, completed = ?,
-		funded = ?, reserved_cents = ?, hit_policy_done = ?, expiry_notified = ? WHERE id = ?`,
+		funded = ?, reserved_cents = ?, hit_policy_done = ?, expiry_notified = ?, disabled = ? WHERE id = ?`,
 		h.HITTypeID, h.Question, h.LayoutID, params, h.MaxAssignments, h.LifetimeInSeconds, ms(h.Expiration),
 		h.RequesterAnnotation, arp, hrp, string(h.ReviewStatus), boolInt(h.Reviewing), boolInt(h.Disposed),
-		h.Pending, h.Submitted, h.Completed, h.Funded, int64(h.Reserved), boolInt(h.HITPolicyDone), boolInt(h.ExpiryNotified), h.ID)
+		h.Pending, h.Submitted, h.Completed, h.Funded, int64(h.Reserved), boolInt(h.HITPolicyDone), boolInt(h.ExpiryNotified), boolInt(h.Disabled), h.ID)
 	return affectedOne(res, err)
 }
 

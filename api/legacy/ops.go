@@ -251,47 +251,14 @@ const (
 	maxAssignmentsIncrement = 1000000000
 )
 
-// extendHIT adds assignments (CreateAdditionalAssignmentsForHIT) and/or
-// moves the expiration: by the increment from the current expiration, or
-// from now if the HIT has expired (UpdateExpirationForHIT). The two are
-// separate Service calls.
+// extendHIT is the legacy ExtendHIT (one Service transaction).
 func extendHIT(ctx context.Context, svc *hitd.Service, c hitd.Caller, d *decoder) (func(*xb), error) {
-	hitID := d.str("HITId")
-	more, inc := d.int64p("MaxAssignmentsIncrement"), d.int64p("ExpirationIncrementInSeconds")
-	token := d.str("UniqueRequestToken")
+	in := &hitd.ExtendHITInput{HITId: d.str("HITId"), MaxAssignmentsIncrement: d.int64p("MaxAssignmentsIncrement"),
+		ExpirationIncrementInSeconds: d.int64p("ExpirationIncrementInSeconds"), UniqueRequestToken: d.str("UniqueRequestToken")}
 	if d.err != nil {
 		return nil, d.err
 	}
-	if more == nil && inc == nil {
-		return nil, hitd.Errorf(hitd.ErrMissingParameter, "Your request is missing required parameters. Give MaxAssignmentsIncrement, ExpirationIncrementInSeconds, or both.")
-	}
-	if more != nil && (*more < 1 || *more > maxAssignmentsIncrement) {
-		return nil, hitd.Errorf(hitd.ErrOutOfRange, "The value %d is invalid for MaxAssignmentsIncrement. It must be between 1 and %d.", *more, maxAssignmentsIncrement)
-	}
-	if inc != nil {
-		if *inc < minExpirationIncrement || *inc > maxExpirationIncrement {
-			return nil, hitd.Errorf(hitd.ErrOutOfRange, "The value %d is invalid for ExpirationIncrementInSeconds. It must be between %d and %d.", *inc, minExpirationIncrement, maxExpirationIncrement)
-		}
-		h, err := svc.GetHIT(ctx, c, &hitd.HITIdInput{HITId: hitID})
-		if err != nil {
-			return nil, err
-		}
-		from := h.HIT.Expiration
-		if now := svc.Clock().Now(); from.Before(now) {
-			from = now
-		}
-		at := from.Add(time.Duration(*inc) * time.Second)
-		if _, err := svc.UpdateExpirationForHIT(ctx, c, &hitd.UpdateExpirationForHITInput{HITId: hitID, ExpireAt: &at}); err != nil {
-			return nil, err
-		}
-	}
-	if more != nil {
-		in := &hitd.CreateAdditionalAssignmentsForHITInput{HITId: hitID, NumberOfAdditionalAssignments: more, UniqueRequestToken: token}
-		if _, err := svc.CreateAdditionalAssignmentsForHIT(ctx, c, in); err != nil {
-			return nil, err
-		}
-	}
-	return nil, nil
+	return nil, svc.ExtendHIT(ctx, c, in)
 }
 
 // expireNow asks UpdateExpirationForHIT for a time in the past, which
@@ -302,34 +269,15 @@ func expireHIT(ctx context.Context, svc *hitd.Service, c hitd.Caller, d *decoder
 	return empty(ctx, svc, c, d, &hitd.UpdateExpirationForHITInput{HITId: d.str("HITId"), ExpireAt: &expireNow}, (*hitd.Service).UpdateExpirationForHIT)
 }
 
-// disableHIT is MTurk's DisableHIT: expire the HIT, approve every
-// submitted assignment, dispose of the HIT. MTurk also approved
-// assignments still in progress once they were submitted; the Service has
-// no such deferred approval, so a HIT with assignments in progress is
-// expired and its submitted work approved, and then DisableHIT reports
-// InvalidHITState. The steps are separate Service calls.
+// disableHIT is MTurk's DisableHIT (one Service transaction): the HIT is
+// disposed at once, its submitted work approved, and work in progress
+// approved when submitted.
 func disableHIT(ctx context.Context, svc *hitd.Service, c hitd.Caller, d *decoder) (func(*xb), error) {
 	hitID := d.str("HITId")
-	if _, err := svc.UpdateExpirationForHIT(ctx, c, &hitd.UpdateExpirationForHITInput{HITId: hitID, ExpireAt: &expireNow}); err != nil {
-		return nil, err
+	if d.err != nil {
+		return nil, d.err
 	}
-	for {
-		max := int64(100)
-		out, err := svc.ListAssignmentsForHIT(ctx, c, &hitd.ListAssignmentsForHITInput{HITId: hitID, MaxResults: &max, AssignmentStatuses: []hitd.AssignmentStatus{"Submitted"}})
-		if err != nil {
-			return nil, err
-		}
-		if len(out.Assignments) == 0 {
-			break
-		}
-		for _, a := range out.Assignments {
-			if _, err := svc.ApproveAssignment(ctx, c, &hitd.ApproveAssignmentInput{AssignmentId: a.AssignmentId}); err != nil {
-				return nil, err
-			}
-		}
-	}
-	_, err := svc.DeleteHIT(ctx, c, &hitd.HITIdInput{HITId: hitID})
-	return nil, err
+	return nil, svc.DisableHIT(ctx, c, hitID)
 }
 
 func disposeHIT(ctx context.Context, svc *hitd.Service, c hitd.Caller, d *decoder) (func(*xb), error) {
@@ -662,16 +610,7 @@ func updateQualificationScore(ctx context.Context, svc *hitd.Service, c hitd.Cal
 	if value == nil {
 		return nil, hitd.Errorf(hitd.ErrMissingParameter, "Your request is missing required parameters. Required parameters include IntegerValue.")
 	}
-	cur, err := svc.GetQualificationScore(ctx, c, &hitd.GetQualificationScoreInput{QualificationTypeId: typeID, WorkerId: worker})
-	if err != nil {
-		return nil, err
-	}
-	if cur.Qualification.Status != hitd.QualGranted {
-		return nil, hitd.Errorf(hitd.ErrQualificationNotFound, "Worker %s's qualification %s is revoked; grant it again with AssignQualification.", worker, typeID)
-	}
-	quiet := false
-	_, err = svc.AssociateQualificationWithWorker(ctx, c, &hitd.AssociateQualificationWithWorkerInput{QualificationTypeId: typeID, WorkerId: worker, IntegerValue: value, SendNotification: &quiet})
-	return nil, err
+	return nil, svc.UpdateQualificationScore(ctx, c, typeID, worker, *value)
 }
 
 // ---- Notifications ----
