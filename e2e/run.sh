@@ -10,7 +10,9 @@
 # on the worker API and the site's forms), e2e/test_policies_boto3.py (review
 # policies: known answers at submit, plurality in the scheduler),
 # e2e/test_all_ops.py (every operation of botocore's mturk model answers, none
-# "not implemented") and, when node and Chromium are
+# "not implemented"), e2e/test_boto2.py (the legacy 2014-08-15 query/XML API
+# with boto 2 under Debian's /usr/bin/python3, workers on the worker API) and,
+# when node and Chromium are
 # there, e2e/browser/test_worker_site.mjs (a worker signs up and works HITs
 # on the web site in headless Chromium) and e2e/browser/test_quals_site.mjs
 # (a worker takes a qualification test and unlocks HITs on the site); then
@@ -25,7 +27,8 @@
 # Prints a PASS/FAIL summary and exits non-zero on any failure, showing the
 # server log.
 #
-# Usage: bash e2e/run.sh        (from anywhere; needs go, python3 + boto3, aws, curl;
+# Usage: bash e2e/run.sh        (from anywhere; needs go, python3 + boto3, aws, curl,
+#                                /usr/bin/python3 + boto 2 (apt-get install python3-boto);
 #                                node + /usr/bin/chromium for the browser suite, which
 #                                runs `npm ci` in e2e/browser when its node_modules is missing)
 # The browser suite's screenshots stay in a temp directory printed at the end.
@@ -35,6 +38,8 @@ e2e=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$e2e/.." && pwd)
 command -v go >/dev/null || export PATH=/usr/local/go/bin:$PATH
 PYTHON=${PYTHON:-python3}
+# boto 2 is Debian's python3-boto, importable only by Debian's own python3.
+BOTO2_PYTHON=${BOTO2_PYTHON:-/usr/bin/python3}
 SUITE_TIMEOUT=${SUITE_TIMEOUT:-900} # seconds one suite may take before it counts as hung
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 
@@ -217,6 +222,14 @@ suite "work: boto3 + worker API + AWS CLI + JS SDK (e2e/test_work_boto3.py)" "$P
 suite "qualifications: boto3 + worker API + site forms (e2e/test_quals_boto3.py)" "$PYTHON" "$e2e/test_quals_boto3.py"
 suite "review policies: boto3 + worker API + scheduler (e2e/test_policies_boto3.py)" "$PYTHON" "$e2e/test_policies_boto3.py"
 suite "every operation of botocore's mturk model (e2e/test_all_ops.py)" "$PYTHON" "$e2e/test_all_ops.py"
+boto2_name="legacy API: boto 2 + worker API (e2e/test_boto2.py)"
+if "$BOTO2_PYTHON" -c 'import boto.mturk.connection' 2>/dev/null; then
+	suite "$boto2_name" env HITD_BOTO3_PYTHON="$PYTHON" "$BOTO2_PYTHON" "$e2e/test_boto2.py"
+else
+	section "$boto2_name"
+	echo "$BOTO2_PYTHON cannot import boto (boto 2): apt-get install python3-boto"
+	record "$boto2_name" 1
+fi
 browser_suite "content under /content/" same-origin
 quals_browser_suite
 # Last before the restart: it leaves a notification queued for a receiver that
