@@ -254,6 +254,22 @@ def boto3_create_hit_type(props):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def boto3_call(method, params):
+    """Calls one boto3 mturk client method in another python; returns its JSON-able result."""
+    script = ("import boto3, json, sys\n"
+              "a = json.loads(sys.argv[1])\n"
+              "c = boto3.client('mturk', endpoint_url=a['endpoint'], region_name='us-east-1',\n"
+              "                 aws_access_key_id=a['key'], aws_secret_access_key=a['secret'])\n"
+              "out = getattr(c, a['method'])(**a['params'])\n"
+              "out.pop('ResponseMetadata', None)\n"
+              "print(json.dumps(out, default=str))\n")
+    args = json.dumps({"endpoint": ENDPOINT, "key": S["key"], "secret": S["secret"], "method": method, "params": params})
+    exe = shutil.which(BOTO3_PYTHON) or BOTO3_PYTHON
+    out = subprocess.run([exe, "-c", script, args], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, f"boto3 {method} under {exe} exited {out.returncode}: {out.stderr.strip()[-800:]}"
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 # ================================================================ checks
 
 @check
@@ -716,6 +732,19 @@ def rest_hit_read_through_boto2():
 
 
 @check
+def hits_cross_with_boto3():
+    # A HIT made with boto 2 is read by boto3...
+    h = boto3_call("get_hit", {"HITId": S["ext"]})["HIT"]
+    assert (h["HITId"], h["HITTypeId"], h["Title"], h["Reward"]) == (S["ext"], S["ext_type"], f"boto2 external {RUN}", "0.25"), h
+    # ...and one made with boto3 is read by boto 2.
+    made = boto3_call("create_hit_with_hit_type", {"HITTypeId": S["ext_type"], "LifetimeInSeconds": 600, "MaxAssignments": 1,
+                                                   "Question": ExternalQuestion(EXTERNAL_URL, 300).get_as_xml()})["HIT"]
+    spend(reserve("0.25", 1), "a HIT made through boto3 (1 x 0.25 + fee)")
+    got = S["mt"].get_hit(made["HITId"])[0]
+    assert (got.HITId, got.HITTypeId, got.Amount) == (made["HITId"], S["ext_type"], "0.25"), vars(got)
+
+
+@check
 def final_balance():
     want = cents("10000.00")
     want -= reserve("0.25", 1) + reserve("0.05", 2) + reserve("0.05", 1) + reserve("0.10", 1)  # four HITs
@@ -725,6 +754,7 @@ def final_balance():
     want += reserve("0.10", 1) + reserve("0.05", 1)                       # expired, unworked slots refunded
     want -= reserve("0.10", 1)                                            # the block check's HIT
     want -= reserve("1.50", 3)                                            # the REST HIT
+    want -= reserve("0.25", 1)                                            # the boto3 HIT
     assert want == S["expected_balance"], (usd(want), usd(S["expected_balance"]))
     expect_balance("at the end")
     print(f"     (balance {usd(want)})")
