@@ -33,7 +33,6 @@ import datetime
 import json
 import os
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -48,6 +47,8 @@ import botocore.config
 import botocore.session
 from botocore import xform_name
 from botocore.exceptions import ClientError
+
+from hitde2e import WorkerAPI, run, store_flags
 
 ENDPOINT = os.environ["HITD_ENDPOINT"].rstrip("/")
 WORKER_API = ENDPOINT + "/api/worker/v1"
@@ -65,35 +66,6 @@ NO_WORKER = "ANOSUCHWORKER0"
 HTML_NS = "http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2011-11-11/HTMLQuestion.xsd"
 HTML_QUESTION = (f'<HTMLQuestion xmlns="{HTML_NS}"><HTMLContent><![CDATA[<form name="mturk_form">'
                  '<input name="label"></form>]]></HTMLContent><FrameHeight>200</FrameHeight></HTMLQuestion>')
-
-
-def run(args, timeout=60):
-    out = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
-    assert out.returncode == 0, f"`{' '.join(args[:3])} …` exited {out.returncode}: {out.stderr.strip() or out.stdout}"
-    return out.stdout
-
-
-def store_flags():
-    return ["--data-dir", DATA_DIR] if DATA_DIR else []
-
-
-class WorkerAPI:
-    def __init__(self, token=None):
-        self.token = token
-
-    def ok(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(WORKER_API + path, data=data, method=method)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        if self.token:
-            req.add_header("Authorization", "Bearer " + self.token)
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                text = r.read().decode()
-                return json.loads(text) if text else None
-        except urllib.error.HTTPError as e:
-            raise AssertionError(f"{method} {path}: HTTP {e.code}: {e.read().decode()[:300]}") from None
 
 
 class Sink:

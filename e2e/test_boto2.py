@@ -34,8 +34,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
-import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -48,6 +46,8 @@ from boto.mturk.price import Price
 from boto.mturk.qualification import (Qualifications, LocaleRequirement, PercentAssignmentsApprovedRequirement,
                                       Requirement)
 from boto.mturk.question import ExternalQuestion, HTMLQuestion
+
+from hitde2e import WorkerAPI, run, run_checks, store_flags
 
 ENDPOINT = os.environ["HITD_ENDPOINT"].rstrip("/")
 _u = urllib.parse.urlsplit(ENDPOINT)
@@ -72,27 +72,6 @@ EXTERNAL_URL = "http://127.0.0.1:9/boto2?batch=2&item=9"
 
 # ---------------------------------------------------------------- harness
 
-def run_checks(checks, label):
-    passed = failed = 0
-    for fn in checks:
-        start = time.monotonic()
-        try:
-            fn()
-        except Exception as e:  # AssertionError, MTurkRequestError, or anything unexpected
-            failed += 1
-            tb = traceback.extract_tb(e.__traceback__)
-            where = next((f"line {f.lineno}" for f in reversed(tb) if f.filename == __file__), "?")
-            detail = str(e)
-            if isinstance(e, MTurkRequestError):
-                detail = f"{e.error_code}: {e.errors} {(e.body or '')[:400]}"
-            print(f"FAIL {fn.__name__} ({where}): {type(e).__name__}: {detail}", flush=True)
-        else:
-            passed += 1
-            print(f"PASS {fn.__name__} ({time.monotonic() - start:.1f}s)", flush=True)
-    print(f"{label}: {passed} passed, {failed} failed", flush=True)
-    return failed == 0
-
-
 CHECKS = []
 S = {}  # state handed from check to check
 
@@ -100,16 +79,6 @@ S = {}  # state handed from check to check
 def check(fn):
     CHECKS.append(fn)
     return fn
-
-
-def run(args, timeout=60):
-    out = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
-    assert out.returncode == 0, f"`{' '.join(args[:3])} …` exited {out.returncode}: {out.stderr.strip() or out.stdout}"
-    return out.stdout
-
-
-def store_flags():
-    return ["--data-dir", DATA_DIR] if DATA_DIR else []
 
 
 def connect(key, secret):
@@ -195,36 +164,6 @@ def rest_ok(op, body):
     status, out = rest(op, body)
     assert status == 200, f"/v1/{op}: HTTP {status}: {out}"
     return out
-
-
-class WorkerAPI:
-    """The worker JSON API with urllib: a bearer token, JSON in and out."""
-
-    def __init__(self, token=None):
-        self.token = token
-
-    def call(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(WORKER_API + path, data=data, method=method)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        if self.token:
-            req.add_header("Authorization", "Bearer " + self.token)
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                text = r.read().decode()
-                return r.status, (json.loads(text) if text else None)
-        except urllib.error.HTTPError as e:
-            text = e.read().decode()
-            try:
-                return e.code, json.loads(text)
-            except ValueError:
-                return e.code, {"raw": text}
-
-    def ok(self, method, path, body=None):
-        status, out = self.call(method, path, body)
-        assert 200 <= status < 300, f"{method} {path}: HTTP {status}: {out}"
-        return out
 
 
 def answers_of(assignment):

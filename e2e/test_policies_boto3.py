@@ -28,17 +28,16 @@ Each check prints "PASS <name>" or "FAIL <name>: <why>"; the last line is
 import json
 import os
 import re
-import subprocess
 import sys
 import time
-import traceback
-import urllib.error
-import urllib.request
 import uuid
 
 import boto3
 import botocore.config
 from botocore.exceptions import ClientError
+
+import hitde2e
+from hitde2e import WorkerAPI, expect_request_error, run, run_checks, store_flags
 
 ENDPOINT = os.environ["HITD_ENDPOINT"].rstrip("/")
 WORKER_API = ENDPOINT + "/api/worker/v1"
@@ -94,22 +93,9 @@ def plurality_policy(**over):
 
 # ---------------------------------------------------------------- harness
 
-def run_checks(checks, label):
-    passed = failed = 0
-    for fn in checks:
-        start = time.monotonic()
-        try:
-            fn()
-        except Exception as e:  # AssertionError, or anything unexpected
-            failed += 1
-            tb = traceback.extract_tb(e.__traceback__)
-            where = next((f"line {f.lineno}" for f in reversed(tb) if f.filename == __file__), "?")
-            print(f"FAIL {fn.__name__} ({where}): {type(e).__name__}: {e}", flush=True)
-        else:
-            passed += 1
-            print(f"PASS {fn.__name__} ({time.monotonic() - start:.1f}s)", flush=True)
-    print(f"{label}: {passed} passed, {failed} failed", flush=True)
-    return failed == 0
+def requester_client(key, secret, validate=True):
+    """No retries: a failure shows at once."""
+    return hitde2e.requester_client(key, secret, validate, max_attempts=1)
 
 
 CHECKS = []
@@ -119,68 +105,6 @@ S = {}  # state handed from check to check
 def check(fn):
     CHECKS.append(fn)
     return fn
-
-
-def run(args, timeout=60):
-    out = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
-    assert out.returncode == 0, f"`{' '.join(args[:3])} …` exited {out.returncode}: {out.stderr.strip() or out.stdout}"
-    return out.stdout
-
-
-def store_flags():
-    return ["--data-dir", DATA_DIR] if DATA_DIR else []
-
-
-def requester_client(key, secret, validate=True):
-    """validate=False turns botocore's own parameter checks off, so that the server's own checks answer."""
-    return boto3.session.Session().client("mturk", endpoint_url=ENDPOINT, region_name=REGION,
-                                          aws_access_key_id=key, aws_secret_access_key=secret,
-                                          config=botocore.config.Config(retries={"max_attempts": 1},
-                                                                        parameter_validation=validate))
-
-
-def expect_request_error(call, turk_code, *msg_parts):
-    try:
-        call()
-    except ClientError as e:
-        got = e.response.get("TurkErrorCode")
-        assert e.response["Error"]["Code"] == "RequestError", f"want a RequestError, got {e.response['Error']}"
-        assert got == "AWS.MechanicalTurk." + turk_code, f"want {turk_code}, got {got}: {e}"
-        msg = e.response["Error"].get("Message", "")
-        for part in msg_parts:
-            assert part in msg, f"the {turk_code} message does not mention {part!r}: {msg}"
-        return msg
-    raise AssertionError(f"want RequestError {turk_code}, but the call succeeded")
-
-
-class WorkerAPI:
-    """The worker JSON API with urllib: a bearer token and JSON in and out."""
-
-    def __init__(self, token=None):
-        self.token = token
-
-    def call(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(WORKER_API + path, data=data, method=method)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        if self.token:
-            req.add_header("Authorization", "Bearer " + self.token)
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                text = r.read().decode()
-                return r.status, (json.loads(text) if text else None)
-        except urllib.error.HTTPError as e:
-            text = e.read().decode()
-            try:
-                return e.code, json.loads(text)
-            except ValueError:
-                return e.code, {"raw": text}
-
-    def ok(self, method, path, body=None):
-        status, out = self.call(method, path, body)
-        assert 200 <= status < 300, f"{method} {path}: HTTP {status}: {out}"
-        return out
 
 
 def hit_count():

@@ -29,8 +29,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
-import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -41,6 +39,8 @@ from decimal import Decimal
 import boto3
 import botocore.config
 from botocore.exceptions import ClientError
+
+from hitde2e import Skip, WorkerAPI, expect_request_error, requester_client, run, run_checks, store_flags
 
 ENDPOINT = os.environ["HITD_ENDPOINT"].rstrip("/")
 WORKER_API = ENDPOINT + "/api/worker/v1"
@@ -140,31 +140,6 @@ def reserve(reward, n):
 
 # ---------------------------------------------------------------- harness
 
-class Skip(Exception):
-    """A check that cannot run here (a tool is missing); counted apart."""
-
-
-def run_checks(checks, label):
-    passed = failed = skipped = 0
-    for fn in checks:
-        start = time.monotonic()
-        try:
-            fn()
-        except Skip as e:
-            skipped += 1
-            print(f"SKIP {fn.__name__}: {e}", flush=True)
-        except Exception as e:  # AssertionError, or anything unexpected
-            failed += 1
-            tb = traceback.extract_tb(e.__traceback__)
-            where = next((f"line {f.lineno}" for f in reversed(tb) if f.filename == __file__), "?")
-            print(f"FAIL {fn.__name__} ({where}): {type(e).__name__}: {e}", flush=True)
-        else:
-            passed += 1
-            print(f"PASS {fn.__name__} ({time.monotonic() - start:.1f}s)", flush=True)
-    print(f"{label}: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""), flush=True)
-    return failed == 0
-
-
 CHECKS = []
 S = {}  # state handed from check to check
 
@@ -172,74 +147,6 @@ S = {}  # state handed from check to check
 def check(fn):
     CHECKS.append(fn)
     return fn
-
-
-def run(args, timeout=60):
-    out = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
-    assert out.returncode == 0, f"`{' '.join(args[:3])} …` exited {out.returncode}: {out.stderr.strip() or out.stdout}"
-    return out.stdout
-
-
-def store_flags():
-    return ["--data-dir", DATA_DIR] if DATA_DIR else []
-
-
-def requester_client(key, secret, validate=True):
-    """validate=False turns botocore's own parameter checks off, so that the server's own checks answer."""
-    return boto3.session.Session().client("mturk", endpoint_url=ENDPOINT, region_name=REGION,
-                                          aws_access_key_id=key, aws_secret_access_key=secret,
-                                          config=botocore.config.Config(parameter_validation=validate))
-
-
-def expect_request_error(call, turk_code):
-    try:
-        call()
-    except ClientError as e:
-        got = e.response.get("TurkErrorCode")
-        assert got == "AWS.MechanicalTurk." + turk_code, f"want {turk_code}, got {got}: {e}"
-        return e.response["Error"].get("Message", "")
-    raise AssertionError(f"want RequestError {turk_code}, but the call succeeded")
-
-
-class WorkerAPI:
-    """The worker JSON API with urllib: a bearer token and JSON in and out."""
-
-    def __init__(self, token=None):
-        self.token = token
-
-    def call(self, method, path, body=None, token=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(WORKER_API + path, data=data, method=method)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        tok = token if token is not None else self.token
-        if tok:
-            req.add_header("Authorization", "Bearer " + tok)
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                text = r.read().decode()
-                return r.status, (json.loads(text) if text else None)
-        except urllib.error.HTTPError as e:
-            text = e.read().decode()
-            try:
-                return e.code, json.loads(text)
-            except ValueError:
-                return e.code, {"raw": text}
-
-    def ok(self, method, path, body=None):
-        status, out = self.call(method, path, body)
-        assert 200 <= status < 300, f"{method} {path}: HTTP {status}: {out}"
-        return out
-
-    def err(self, method, path, body=None, status=None, code=None, token=None):
-        got, out = self.call(method, path, body, token=token)
-        assert got == status, f"{method} {path}: HTTP {got}, want {status}: {out}"
-        e = (out or {}).get("error")
-        assert isinstance(e, dict) and e.get("code") and e.get("message"), \
-            f"{method} {path}: error body is not {{\"error\":{{\"code\",\"message\"}}}}: {out}"
-        if code:
-            assert e["code"] == code, f"{method} {path}: error code {e['code']!r}, want {code!r}: {e['message']}"
-        return e
 
 
 def answers(xml_text):
