@@ -196,17 +196,15 @@ func (s *Service) ListOutbox(ctx context.Context, status string, limit int) ([]*
 // RetryDead puts a dead-lettered item back in the queue.
 func (s *Service) RetryDead(ctx context.Context, id string) error {
 	return s.store.Write(ctx, func(tx Tx) error {
-		items, err := tx.ListOutbox(ctx, OutboxDead, 1<<20)
+		o, err := tx.OutboxItem(ctx, id)
+		if err == nil && o.Status != OutboxDead {
+			err = ErrNoRows
+		}
 		if err != nil {
-			return err
+			return notFound(err, ErrInvalidParameter, "No dead-lettered notification has the ID %s.", id)
 		}
-		for _, o := range items {
-			if o.ID == id {
-				o.Status, o.Attempts, o.NextAttempt = OutboxPending, 0, s.now()
-				return tx.UpdateOutbox(ctx, o)
-			}
-		}
-		return Errorf(ErrInvalidParameter, "No dead-lettered notification has the ID %s.", id)
+		o.Status, o.Attempts, o.NextAttempt = OutboxPending, 0, s.now()
+		return tx.UpdateOutbox(ctx, o)
 	})
 }
 

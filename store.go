@@ -160,6 +160,7 @@ type Tx interface {
 	// oldest first.
 	DueOutbox(ctx context.Context, now time.Time, limit int) ([]*OutboxItem, error)
 	ListOutbox(ctx context.Context, status string, limit int) ([]*OutboxItem, error) // newest first
+	OutboxItem(ctx context.Context, id string) (*OutboxItem, error)
 	// ExpiringHITs returns live HITs that expired at or before now and whose
 	// HITExpired event has not been sent.
 	ExpiringHITs(ctx context.Context, now time.Time, limit int) ([]*HIT, error)

@@ -117,3 +117,7 @@ func (t *txn) NotifyCredentials(ctx context.Context, requesterID string) (*hitd.
 		requesterID).Scan(&c.RequesterID, &c.AccessKeyID, &c.SecretAccessKey, &c.Region)
 	return &c, noRows(err)
 }
+
+func (t *txn) OutboxItem(ctx context.Context, id string) (*hitd.OutboxItem, error) {
+	return scanOutbox(t.tx.QueryRowContext(ctx, `SELECT `+outboxCols+` FROM outbox WHERE id = ?`, id))
+}

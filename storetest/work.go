@@ -35,6 +35,7 @@ func workTests() []struct {
 		{"QualificationsAndBlocks", testQualificationsAndBlocks},
 		{"QualificationRequests", testQualificationRequests},
 		{"ReviewRecords", testReviewRecords},
+		{"Notifications", testNotifications},
 		{"Layouts", testLayouts},
 	}
 }
