@@ -1,8 +1,10 @@
 // Package sqlite is the embedded Store: hitd's default, one file in the data
 // directory.
 //
-// It owns the SQL, the schema and its migrations (embedded, applied at
-// Open), and nothing else: no rules live here, only rows.
+// It owns the schema and its migrations (embedded, applied at Open), the
+// connections and the transactions, and nothing else: no rules live here,
+// only rows. The queries themselves are shared with package postgres and
+// live in internal/sqltx, written in SQLite's spelling.
 //
 // Choices, and why:
 //   - Driver modernc.org/sqlite: pure Go, so hitd stays one static binary
@@ -34,6 +36,7 @@ import (
 	"strings"
 
 	"github.com/hitd/hitd"
+	"github.com/hitd/hitd/internal/sqltx"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -42,8 +45,21 @@ var migrationFS embed.FS
 
 // Store is a hitd.Store on one SQLite database file.
 type Store struct {
-	write *sql.DB
-	read  *sql.DB
+	write   *sql.DB
+	read    *sql.DB
+	dialect *sqltx.Dialect
+}
+
+// isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
+func isUnique(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") ||
+		strings.Contains(err.Error(), "PRIMARY KEY constraint failed"))
+}
+
+// Dialect is SQLite's: the queries in package sqltx are written in its
+// spelling, so nothing is rewritten.
+func Dialect() *sqltx.Dialect {
+	return &sqltx.Dialect{IsUnique: isUnique, CaseInsensitiveLike: "LIKE"}
 }
 
 var _ hitd.Store = (*Store)(nil)
@@ -83,7 +99,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &Store{write: w, read: r}, nil
+	return &Store{write: w, read: r, dialect: Dialect()}, nil
 }
 
 // migrate applies embedded migrations not yet recorded in schema_migrations,
@@ -145,12 +161,12 @@ func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) (err error) {
 
 // Read runs fn in a read transaction.
 func (s *Store) Read(ctx context.Context, fn func(hitd.Tx) error) error {
-	return inTx(ctx, s.read, func(tx *sql.Tx) error { return fn(&txn{tx: tx}) })
+	return inTx(ctx, s.read, func(tx *sql.Tx) error { return fn(sqltx.New(tx, s.dialect)) })
 }
 
 // Write runs fn in the single write transaction path.
 func (s *Store) Write(ctx context.Context, fn func(hitd.Tx) error) error {
-	return inTx(ctx, s.write, func(tx *sql.Tx) error { return fn(&txn{tx: tx}) })
+	return inTx(ctx, s.write, func(tx *sql.Tx) error { return fn(sqltx.New(tx, s.dialect)) })
 }
 
 // Ping checks that the database answers.

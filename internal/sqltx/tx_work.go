@@ -1,4 +1,4 @@
-package sqlite
+package sqltx
 
 import (
 	"context"
@@ -58,11 +58,11 @@ func (t *txn) ListReviewableHITs(ctx context.Context, q hitd.ReviewableQuery) ([
 		args = append(args, q.HITTypeID)
 	}
 	args = append(args, q.Limit)
-	return scanHITs(t.tx.QueryContext(ctx, `SELECT `+hitCols+` FROM hits INDEXED BY hits_live_by_requester WHERE `+where+` ORDER BY seq LIMIT ?`, args...))
+	return scanHITs(t.query(ctx, `SELECT `+hitCols+` FROM hits INDEXED BY hits_live_by_requester WHERE `+where+` ORDER BY seq LIMIT ?`, args...))
 }
 
 func (t *txn) OverfundedHITs(ctx context.Context, now time.Time, limit int) ([]*hitd.HIT, error) {
-	return scanHITs(t.tx.QueryContext(ctx, `SELECT `+hitCols+` FROM hits INDEXED BY hits_overfunded
+	return scanHITs(t.query(ctx, `SELECT `+hitCols+` FROM hits INDEXED BY hits_overfunded
 		WHERE funded > pending + submitted AND expires_at <= ? ORDER BY expires_at LIMIT ?`, ms(now), limit))
 }
 
@@ -82,17 +82,17 @@ func scanWorker(row interface{ Scan(...any) error }) (*hitd.Worker, error) {
 }
 
 func (t *txn) InsertWorker(ctx context.Context, w *hitd.Worker) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO workers (`+workerCols+`, username_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO workers (`+workerCols+`, username_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		w.ID, w.Username, w.PasswordHash, w.Country, w.Subdivision, int64(w.Earnings), w.Submitted, w.Approved, w.Rejected,
 		ms(w.CreationTime), boolInt(w.Adult), boolInt(w.Masters), strings.ToLower(w.Username))
-	if isUnique(err) {
+	if t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
 	return err
 }
 
 func (t *txn) UpdateWorker(ctx context.Context, w *hitd.Worker) error {
-	res, err := t.tx.ExecContext(ctx, `UPDATE workers SET password_hash = ?, country = ?, subdivision = ?, earnings_cents = ?,
+	res, err := t.exec(ctx, `UPDATE workers SET password_hash = ?, country = ?, subdivision = ?, earnings_cents = ?,
 		submitted = ?, approved = ?, rejected = ?, adult = ?, masters = ? WHERE id = ?`,
 		w.PasswordHash, w.Country, w.Subdivision, int64(w.Earnings), w.Submitted, w.Approved, w.Rejected,
 		boolInt(w.Adult), boolInt(w.Masters), w.ID)
@@ -100,22 +100,22 @@ func (t *txn) UpdateWorker(ctx context.Context, w *hitd.Worker) error {
 }
 
 func (t *txn) WorkerByID(ctx context.Context, id string) (*hitd.Worker, error) {
-	return scanWorker(t.tx.QueryRowContext(ctx, `SELECT `+workerCols+` FROM workers WHERE id = ?`, id))
+	return scanWorker(t.queryRow(ctx, `SELECT `+workerCols+` FROM workers WHERE id = ?`, id))
 }
 
 func (t *txn) WorkerByUsername(ctx context.Context, username string) (*hitd.Worker, error) {
-	return scanWorker(t.tx.QueryRowContext(ctx, `SELECT `+workerCols+` FROM workers WHERE username_key = ?`, strings.ToLower(username)))
+	return scanWorker(t.queryRow(ctx, `SELECT `+workerCols+` FROM workers WHERE username_key = ?`, strings.ToLower(username)))
 }
 
 func (t *txn) ListWorkers(ctx context.Context) ([]*hitd.Worker, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+workerCols+` FROM workers ORDER BY created_at, id`)
+	rows, err := t.query(ctx, `SELECT `+workerCols+` FROM workers ORDER BY created_at, id`)
 	return collect(rows, err, scanWorker)
 }
 
 func (t *txn) InsertSession(ctx context.Context, s *hitd.Session) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, worker_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO sessions (token_hash, worker_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 		s.TokenHash, s.WorkerID, ms(s.CreationTime), ms(s.Expiration))
-	if isUnique(err) {
+	if t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
 	return err
@@ -124,7 +124,7 @@ func (t *txn) InsertSession(ctx context.Context, s *hitd.Session) error {
 func (t *txn) SessionByTokenHash(ctx context.Context, hash []byte) (*hitd.Session, error) {
 	var s hitd.Session
 	var created, expires int64
-	err := t.tx.QueryRowContext(ctx, `SELECT token_hash, worker_id, created_at, expires_at FROM sessions WHERE token_hash = ?`, hash).
+	err := t.queryRow(ctx, `SELECT token_hash, worker_id, created_at, expires_at FROM sessions WHERE token_hash = ?`, hash).
 		Scan(&s.TokenHash, &s.WorkerID, &created, &expires)
 	if err != nil {
 		return nil, noRows(err)
@@ -134,20 +134,20 @@ func (t *txn) SessionByTokenHash(ctx context.Context, hash []byte) (*hitd.Sessio
 }
 
 func (t *txn) DeleteSession(ctx context.Context, hash []byte) error {
-	_, err := t.tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hash)
+	_, err := t.exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hash)
 	return err
 }
 
 func (t *txn) InsertInvite(ctx context.Context, inv *hitd.Invite) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO invites (code_hash, created_at, used_by) VALUES (?, ?, ?)`, inv.CodeHash, ms(inv.CreationTime), inv.UsedBy)
-	if isUnique(err) {
+	_, err := t.exec(ctx, `INSERT INTO invites (code_hash, created_at, used_by) VALUES (?, ?, ?)`, inv.CodeHash, ms(inv.CreationTime), inv.UsedBy)
+	if t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
 	return err
 }
 
 func (t *txn) UseInvite(ctx context.Context, hash []byte, workerID string, notBefore time.Time) (bool, error) {
-	res, err := t.tx.ExecContext(ctx, `UPDATE invites SET used_by = ? WHERE code_hash = ? AND used_by = '' AND created_at >= ?`, workerID, hash, ms(notBefore))
+	res, err := t.exec(ctx, `UPDATE invites SET used_by = ? WHERE code_hash = ? AND used_by = '' AND created_at >= ?`, workerID, hash, ms(notBefore))
 	if err != nil {
 		return false, err
 	}
@@ -181,7 +181,7 @@ func (t *txn) HITGroups(ctx context.Context, q hitd.HITGroupQuery) ([]*hitd.HITG
 	}
 	if q.Keyword != "" {
 		p := likePattern(q.Keyword)
-		where += ` AND (ht.title LIKE ? ESCAPE '\' OR ht.description LIKE ? ESCAPE '\' OR ht.keywords LIKE ? ESCAPE '\')`
+		where += ` AND (ht.title `+t.d.CaseInsensitiveLike+` ? ESCAPE '\' OR ht.description `+t.d.CaseInsensitiveLike+` ? ESCAPE '\' OR ht.keywords `+t.d.CaseInsensitiveLike+` ? ESCAPE '\')`
 		args = append(args, p, p, p)
 	}
 	order := `latest DESC, ht.id`
@@ -192,7 +192,7 @@ func (t *txn) HITGroups(ctx context.Context, q hitd.HITGroupQuery) ([]*hitd.HITG
 		order = `n DESC, latest DESC, ht.id`
 	}
 	args = append(args, q.Limit, q.Offset)
-	rows, err := t.tx.QueryContext(ctx, `SELECT ht.id, ht.title, ht.description, ht.keywords, ht.requester_id, r.name, ht.reward_cents,
+	rows, err := t.query(ctx, `SELECT ht.id, ht.title, ht.description, ht.keywords, ht.requester_id, r.name, ht.reward_cents,
 		ht.assignment_duration, count(*) AS n, max(h.created_at) AS latest, min(h.expires_at)
 		FROM hits h JOIN hit_types ht ON ht.id = h.hit_type_id JOIN requesters r ON r.id = ht.requester_id
 		WHERE `+where+` GROUP BY ht.id ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
@@ -222,7 +222,7 @@ func (t *txn) OpenHITs(ctx context.Context, q hitd.OpenHITQuery) ([]*hitd.HIT, e
 		args = append(args, q.WorkerID, q.WorkerID)
 	}
 	args = append(args, q.Limit)
-	return scanHITs(t.tx.QueryContext(ctx, `SELECT `+qualified("h", hitCols)+` FROM hits h WHERE `+where+` ORDER BY h.seq LIMIT ?`, args...))
+	return scanHITs(t.query(ctx, `SELECT `+qualified("h", hitCols)+` FROM hits h WHERE `+where+` ORDER BY h.seq LIMIT ?`, args...))
 }
 
 // qualified prefixes every column of a column list with a table alias.
@@ -261,35 +261,35 @@ func scanAssignments(rows *sql.Rows, err error) ([]*hitd.Assignment, error) {
 }
 
 func (t *txn) InsertAssignment(ctx context.Context, a *hitd.Assignment) error {
-	err := t.tx.QueryRowContext(ctx, `INSERT INTO assignments (id, hit_id, hit_type_id, requester_id, worker_id, status, accepted_at,
+	err := t.queryRow(ctx, `INSERT INTO assignments (id, hit_id, hit_type_id, requester_id, worker_id, status, accepted_at,
 		deadline, auto_approval_delay, submitted_at, auto_approve_at, approved_at, rejected_at, due_at, answer, feedback)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 		a.ID, a.HITID, a.HITTypeID, a.RequesterID, a.WorkerID, string(a.Status), ms(a.AcceptTime), ms(a.Deadline),
 		a.AutoApprovalDelayInSeconds, nullMS(a.SubmitTime), nullMS(a.AutoApprovalTime), nullMS(a.ApprovalTime),
 		nullMS(a.RejectionTime), nullMS(a.DueAt()), a.Answer, a.RequesterFeedback).Scan(&a.Seq)
-	if isUnique(err) {
+	if t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
 	return err
 }
 
 func (t *txn) UpdateAssignment(ctx context.Context, a *hitd.Assignment) error {
-	res, err := t.tx.ExecContext(ctx, `UPDATE assignments SET status = ?, submitted_at = ?, auto_approve_at = ?, approved_at = ?,
+	res, err := t.exec(ctx, `UPDATE assignments SET status = ?, submitted_at = ?, auto_approve_at = ?, approved_at = ?,
 		rejected_at = ?, due_at = ?, answer = ?, feedback = ? WHERE id = ?`,
 		string(a.Status), nullMS(a.SubmitTime), nullMS(a.AutoApprovalTime), nullMS(a.ApprovalTime), nullMS(a.RejectionTime),
 		nullMS(a.DueAt()), a.Answer, a.RequesterFeedback, a.ID)
-	if isUnique(err) {
+	if t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
 	return affectedOne(res, err)
 }
 
 func (t *txn) Assignment(ctx context.Context, id string) (*hitd.Assignment, error) {
-	return scanAssignment(t.tx.QueryRowContext(ctx, `SELECT `+assignmentCols+` FROM assignments WHERE id = ?`, id))
+	return scanAssignment(t.queryRow(ctx, `SELECT `+assignmentCols+` FROM assignments WHERE id = ?`, id))
 }
 
 func (t *txn) LiveAssignment(ctx context.Context, hitID, workerID string) (*hitd.Assignment, error) {
-	return scanAssignment(t.tx.QueryRowContext(ctx, `SELECT `+assignmentCols+` FROM assignments
+	return scanAssignment(t.queryRow(ctx, `SELECT `+assignmentCols+` FROM assignments
 		WHERE hit_id = ? AND worker_id = ? AND status NOT IN ('Returned', 'Abandoned')`, hitID, workerID))
 }
 
@@ -333,24 +333,24 @@ func (t *txn) ListAssignments(ctx context.Context, q hitd.AssignmentQuery) ([]*h
 		order = "seq DESC"
 	}
 	args = append(args, q.Limit)
-	return scanAssignments(t.tx.QueryContext(ctx, `SELECT `+assignmentCols+` FROM assignments WHERE `+where+` ORDER BY `+order+` LIMIT ?`, args...))
+	return scanAssignments(t.query(ctx, `SELECT `+assignmentCols+` FROM assignments WHERE `+where+` ORDER BY `+order+` LIMIT ?`, args...))
 }
 
 func (t *txn) CountAssignments(ctx context.Context, q hitd.AssignmentQuery) (int, error) {
 	where, args := assignmentWhere(q)
 	var n int
-	err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM assignments WHERE `+where, args...).Scan(&n)
+	err := t.queryRow(ctx, `SELECT count(*) FROM assignments WHERE `+where, args...).Scan(&n)
 	return n, err
 }
 
 func (t *txn) DueAssignments(ctx context.Context, now time.Time, limit int) ([]*hitd.Assignment, error) {
-	return scanAssignments(t.tx.QueryContext(ctx, `SELECT `+assignmentCols+` FROM assignments INDEXED BY assignments_due
+	return scanAssignments(t.query(ctx, `SELECT `+assignmentCols+` FROM assignments INDEXED BY assignments_due
 		WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?`, ms(now), limit))
 }
 
 func (t *txn) HasWorkedFor(ctx context.Context, requesterID, workerID string) (bool, error) {
 	var n int
-	err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM assignments WHERE requester_id = ? AND worker_id = ? LIMIT 1)`,
+	err := t.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM assignments WHERE requester_id = ? AND worker_id = ? LIMIT 1)`,
 		requesterID, workerID).Scan(&n)
 	return n > 0, err
 }
@@ -360,7 +360,7 @@ func (t *txn) HasWorkedFor(ctx context.Context, requesterID, workerID string) (b
 func (t *txn) InsertLedgerEntries(ctx context.Context, entries []hitd.LedgerEntry) error {
 	for i := range entries {
 		e := &entries[i]
-		if err := t.tx.QueryRowContext(ctx, `INSERT INTO ledger (at, kind, from_account, to_account, amount_cents, ref) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq`,
+		if err := t.queryRow(ctx, `INSERT INTO ledger (at, kind, from_account, to_account, amount_cents, ref) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq`,
 			ms(e.Time), string(e.Kind), e.From, e.To, int64(e.Amount), e.Ref).Scan(&e.Seq); err != nil {
 			return err
 		}
@@ -369,10 +369,10 @@ func (t *txn) InsertLedgerEntries(ctx context.Context, entries []hitd.LedgerEntr
 }
 
 func (t *txn) InsertBonus(ctx context.Context, b *hitd.BonusPayment) error {
-	err := t.tx.QueryRowContext(ctx, `INSERT INTO bonuses (id, requester_id, worker_id, assignment_id, hit_id, amount_cents, fee_cents, reason, granted_at)
+	err := t.queryRow(ctx, `INSERT INTO bonuses (id, requester_id, worker_id, assignment_id, hit_id, amount_cents, fee_cents, reason, granted_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 		b.ID, b.RequesterID, b.WorkerID, b.AssignmentID, b.HITID, int64(b.Amount), int64(b.Fee), b.Reason, ms(b.GrantTime)).Scan(&b.Seq)
-	if isUnique(err) {
+	if t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
 	return err
@@ -387,7 +387,7 @@ func (t *txn) ListBonuses(ctx context.Context, q hitd.BonusQuery) ([]*hitd.Bonus
 		where, args = where+` AND assignment_id = ?`, append(args, q.AssignmentID)
 	}
 	args = append(args, q.Limit)
-	rows, err := t.tx.QueryContext(ctx, `SELECT seq, id, requester_id, worker_id, assignment_id, hit_id, amount_cents, fee_cents, reason, granted_at
+	rows, err := t.query(ctx, `SELECT seq, id, requester_id, worker_id, assignment_id, hit_id, amount_cents, fee_cents, reason, granted_at
 		FROM bonuses WHERE `+where+` ORDER BY seq LIMIT ?`, args...)
 	if err != nil {
 		return nil, err
@@ -408,7 +408,7 @@ func (t *txn) ListBonuses(ctx context.Context, q hitd.BonusQuery) ([]*hitd.Bonus
 
 func (t *txn) AuditMoney(ctx context.Context) (*hitd.MoneyAudit, error) {
 	var m hitd.MoneyAudit
-	if err := t.tx.QueryRowContext(ctx, `SELECT
+	if err := t.queryRow(ctx, `SELECT
 		(SELECT coalesce(sum(balance_cents), 0) FROM requesters),
 		(SELECT coalesce(sum(reserved_cents), 0) FROM hits),
 		(SELECT coalesce(sum(earnings_cents), 0) FROM workers),
@@ -418,7 +418,7 @@ func (t *txn) AuditMoney(ctx context.Context) (*hitd.MoneyAudit, error) {
 		return nil, err
 	}
 	// Every account's stored balance against the sum of its entries.
-	rows, err := t.tx.QueryContext(ctx, `WITH flows AS (
+	rows, err := t.query(ctx, `WITH flows AS (
 			SELECT to_account AS account, amount_cents AS amount FROM ledger
 			UNION ALL SELECT from_account, -amount_cents FROM ledger),
 		books AS (SELECT account, sum(amount) AS amount FROM flows GROUP BY account),
@@ -451,7 +451,7 @@ func (t *txn) AuditMoney(ctx context.Context) (*hitd.MoneyAudit, error) {
 
 func (t *txn) InsertMessages(ctx context.Context, msgs []*hitd.WorkerMessage) error {
 	for _, m := range msgs {
-		if _, err := t.tx.ExecContext(ctx, `INSERT INTO messages (id, worker_id, requester_id, requester_name, subject, body, created_at)
+		if _, err := t.exec(ctx, `INSERT INTO messages (id, worker_id, requester_id, requester_name, subject, body, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, m.ID, m.WorkerID, m.RequesterID, m.RequesterName, m.Subject, m.MessageText, ms(m.CreationTime)); err != nil {
 			return err
 		}
@@ -460,7 +460,7 @@ func (t *txn) InsertMessages(ctx context.Context, msgs []*hitd.WorkerMessage) er
 }
 
 func (t *txn) ListMessages(ctx context.Context, workerID string, limit int) ([]*hitd.WorkerMessage, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT id, worker_id, requester_id, requester_name, subject, body, created_at
+	rows, err := t.query(ctx, `SELECT id, worker_id, requester_id, requester_name, subject, body, created_at
 		FROM messages WHERE worker_id = ? ORDER BY seq DESC LIMIT ?`, workerID, limit)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package sqlite
+package sqltx
 
 import (
 	"context"
@@ -39,30 +39,30 @@ func nullInt(v *int64) any {
 }
 
 func (t *txn) InsertQualificationType(ctx context.Context, q *hitd.QualificationType) error {
-	err := t.tx.QueryRowContext(ctx, `INSERT INTO qualification_types (id, requester_id, name, description, keywords, status, test,
+	err := t.queryRow(ctx, `INSERT INTO qualification_types (id, requester_id, name, description, keywords, status, test,
 		answer_key, test_duration, retry_delay, auto_granted, auto_granted_value, created_at, deleted)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 		q.ID, q.RequesterID, q.Name, q.Description, q.Keywords, string(q.Status), q.Test, q.AnswerKey, q.TestDurationInSeconds,
 		nullInt(q.RetryDelayInSeconds), boolInt(q.AutoGranted), q.AutoGrantedValue, ms(q.CreationTime), boolInt(q.Deleted)).Scan(&q.Seq)
-	if isUnique(err) {
+	if t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
 	return err
 }
 
 func (t *txn) UpdateQualificationType(ctx context.Context, q *hitd.QualificationType) error {
-	res, err := t.tx.ExecContext(ctx, `UPDATE qualification_types SET description = ?, keywords = ?, status = ?, test = ?, answer_key = ?,
+	res, err := t.exec(ctx, `UPDATE qualification_types SET description = ?, keywords = ?, status = ?, test = ?, answer_key = ?,
 		test_duration = ?, retry_delay = ?, auto_granted = ?, auto_granted_value = ?, deleted = ? WHERE id = ?`,
 		q.Description, q.Keywords, string(q.Status), q.Test, q.AnswerKey, q.TestDurationInSeconds, nullInt(q.RetryDelayInSeconds),
 		boolInt(q.AutoGranted), q.AutoGrantedValue, boolInt(q.Deleted), q.ID)
-	if isUnique(err) {
+	if t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
 	return affectedOne(res, err)
 }
 
 func (t *txn) QualificationType(ctx context.Context, id string) (*hitd.QualificationType, error) {
-	return scanQualType(t.tx.QueryRowContext(ctx, `SELECT `+qualTypeCols+` FROM qualification_types WHERE id = ?`, id))
+	return scanQualType(t.queryRow(ctx, `SELECT `+qualTypeCols+` FROM qualification_types WHERE id = ?`, id))
 }
 
 func (t *txn) ListQualificationTypes(ctx context.Context, q hitd.QualTypeQuery) ([]*hitd.QualificationType, error) {
@@ -75,11 +75,11 @@ func (t *txn) ListQualificationTypes(ctx context.Context, q hitd.QualTypeQuery) 
 	}
 	if q.Query != "" {
 		p := likePattern(q.Query)
-		where += ` AND (name LIKE ? ESCAPE '\' OR description LIKE ? ESCAPE '\' OR keywords LIKE ? ESCAPE '\')`
+		where += ` AND (name `+t.d.CaseInsensitiveLike+` ? ESCAPE '\' OR description `+t.d.CaseInsensitiveLike+` ? ESCAPE '\' OR keywords `+t.d.CaseInsensitiveLike+` ? ESCAPE '\')`
 		args = append(args, p, p, p)
 	}
 	args = append(args, q.Limit)
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+qualTypeCols+` FROM qualification_types WHERE `+where+` ORDER BY seq LIMIT ?`, args...)
+	rows, err := t.query(ctx, `SELECT `+qualTypeCols+` FROM qualification_types WHERE `+where+` ORDER BY seq LIMIT ?`, args...)
 	return collect(rows, err, scanQualType)
 }
 
@@ -97,14 +97,14 @@ func scanQual(row interface{ Scan(...any) error }) (*hitd.Qualification, error) 
 }
 
 func (t *txn) PutQualification(ctx context.Context, q *hitd.Qualification) error {
-	return t.tx.QueryRowContext(ctx, `INSERT INTO qualifications (type_id, worker_id, integer_value, status, granted_at) VALUES (?, ?, ?, ?, ?)
+	return t.queryRow(ctx, `INSERT INTO qualifications (type_id, worker_id, integer_value, status, granted_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (type_id, worker_id) DO UPDATE SET integer_value = excluded.integer_value, status = excluded.status,
 		granted_at = excluded.granted_at RETURNING seq`,
 		q.TypeID, q.WorkerID, q.IntegerValue, string(q.Status), ms(q.GrantTime)).Scan(&q.Seq)
 }
 
 func (t *txn) Qualification(ctx context.Context, typeID, workerID string) (*hitd.Qualification, error) {
-	return scanQual(t.tx.QueryRowContext(ctx, `SELECT `+qualCols+` FROM qualifications WHERE type_id = ? AND worker_id = ?`, typeID, workerID))
+	return scanQual(t.queryRow(ctx, `SELECT `+qualCols+` FROM qualifications WHERE type_id = ? AND worker_id = ?`, typeID, workerID))
 }
 
 func (t *txn) ListQualifications(ctx context.Context, q hitd.QualificationQuery) ([]*hitd.Qualification, error) {
@@ -113,29 +113,29 @@ func (t *txn) ListQualifications(ctx context.Context, q hitd.QualificationQuery)
 		where, args = where+` AND status = ?`, append(args, string(q.Status))
 	}
 	args = append(args, q.Limit)
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+qualCols+` FROM qualifications WHERE `+where+` ORDER BY seq LIMIT ?`, args...)
+	rows, err := t.query(ctx, `SELECT `+qualCols+` FROM qualifications WHERE `+where+` ORDER BY seq LIMIT ?`, args...)
 	return collect(rows, err, scanQual)
 }
 
 func (t *txn) WorkerQualifications(ctx context.Context, workerID string) ([]*hitd.Qualification, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+qualified("q", qualCols)+` FROM qualifications q
+	rows, err := t.query(ctx, `SELECT `+qualified("q", qualCols)+` FROM qualifications q
 		JOIN qualification_types qt ON qt.id = q.type_id WHERE q.worker_id = ? AND qt.deleted = 0 ORDER BY q.seq`, workerID)
 	return collect(rows, err, scanQual)
 }
 
 func (t *txn) PutWorkerBlock(ctx context.Context, b *hitd.WorkerBlock) error {
-	return t.tx.QueryRowContext(ctx, `INSERT INTO worker_blocks (requester_id, worker_id, reason, created_at) VALUES (?, ?, ?, ?)
+	return t.queryRow(ctx, `INSERT INTO worker_blocks (requester_id, worker_id, reason, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (requester_id, worker_id) DO UPDATE SET reason = excluded.reason RETURNING seq`,
 		b.RequesterID, b.WorkerID, b.Reason, ms(b.CreationTime)).Scan(&b.Seq)
 }
 
 func (t *txn) DeleteWorkerBlock(ctx context.Context, requesterID, workerID string) error {
-	_, err := t.tx.ExecContext(ctx, `DELETE FROM worker_blocks WHERE requester_id = ? AND worker_id = ?`, requesterID, workerID)
+	_, err := t.exec(ctx, `DELETE FROM worker_blocks WHERE requester_id = ? AND worker_id = ?`, requesterID, workerID)
 	return err
 }
 
 func (t *txn) ListWorkerBlocks(ctx context.Context, requesterID string, afterSeq int64, limit int) ([]*hitd.WorkerBlock, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT seq, requester_id, worker_id, reason, created_at FROM worker_blocks
+	rows, err := t.query(ctx, `SELECT seq, requester_id, worker_id, reason, created_at FROM worker_blocks
 		WHERE requester_id = ? AND seq > ? ORDER BY seq LIMIT ?`, requesterID, afterSeq, limit)
 	return collect(rows, err, func(row interface{ Scan(...any) error }) (*hitd.WorkerBlock, error) {
 		var b hitd.WorkerBlock
@@ -150,7 +150,7 @@ func (t *txn) ListWorkerBlocks(ctx context.Context, requesterID string, afterSeq
 
 func (t *txn) IsBlocked(ctx context.Context, requesterID, workerID string) (bool, error) {
 	var n int
-	err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM worker_blocks WHERE requester_id = ? AND worker_id = ?`, requesterID, workerID).Scan(&n)
+	err := t.queryRow(ctx, `SELECT count(*) FROM worker_blocks WHERE requester_id = ? AND worker_id = ?`, requesterID, workerID).Scan(&n)
 	return n > 0, err
 }
 
@@ -170,28 +170,28 @@ func scanQualRequest(row interface{ Scan(...any) error }) (*hitd.QualificationRe
 }
 
 func (t *txn) InsertQualRequest(ctx context.Context, r *hitd.QualificationRequest) error {
-	err := t.tx.QueryRowContext(ctx, `INSERT INTO qualification_requests (id, type_id, requester_id, worker_id, status, answer, started_at,
+	err := t.queryRow(ctx, `INSERT INTO qualification_requests (id, type_id, requester_id, worker_id, status, answer, started_at,
 		test_deadline, submitted_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 		r.ID, r.TypeID, r.RequesterID, r.WorkerID, string(r.Status), r.Answer, ms(r.StartTime), nullMS(r.TestDeadline),
 		nullMS(r.SubmitTime), r.Reason).Scan(&r.Seq)
-	if isUnique(err) {
+	if t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
 	return err
 }
 
 func (t *txn) UpdateQualRequest(ctx context.Context, r *hitd.QualificationRequest) error {
-	res, err := t.tx.ExecContext(ctx, `UPDATE qualification_requests SET status = ?, answer = ?, submitted_at = ?, reason = ? WHERE id = ?`,
+	res, err := t.exec(ctx, `UPDATE qualification_requests SET status = ?, answer = ?, submitted_at = ?, reason = ? WHERE id = ?`,
 		string(r.Status), r.Answer, nullMS(r.SubmitTime), r.Reason, r.ID)
 	return affectedOne(res, err)
 }
 
 func (t *txn) QualRequest(ctx context.Context, id string) (*hitd.QualificationRequest, error) {
-	return scanQualRequest(t.tx.QueryRowContext(ctx, `SELECT `+qualRequestCols+` FROM qualification_requests WHERE id = ?`, id))
+	return scanQualRequest(t.queryRow(ctx, `SELECT `+qualRequestCols+` FROM qualification_requests WHERE id = ?`, id))
 }
 
 func (t *txn) LastQualRequest(ctx context.Context, typeID, workerID string) (*hitd.QualificationRequest, error) {
-	return scanQualRequest(t.tx.QueryRowContext(ctx, `SELECT `+qualRequestCols+` FROM qualification_requests
+	return scanQualRequest(t.queryRow(ctx, `SELECT `+qualRequestCols+` FROM qualification_requests
 		WHERE type_id = ? AND worker_id = ? ORDER BY seq DESC LIMIT 1`, typeID, workerID))
 }
 
@@ -201,6 +201,6 @@ func (t *txn) ListQualRequests(ctx context.Context, q hitd.QualRequestQuery) ([]
 		where, args = where+` AND type_id = ?`, append(args, q.TypeID)
 	}
 	args = append(args, q.Limit)
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+qualRequestCols+` FROM qualification_requests WHERE `+where+` ORDER BY seq LIMIT ?`, args...)
+	rows, err := t.query(ctx, `SELECT `+qualRequestCols+` FROM qualification_requests WHERE `+where+` ORDER BY seq LIMIT ?`, args...)
 	return collect(rows, err, scanQualRequest)
 }

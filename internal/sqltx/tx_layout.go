@@ -1,4 +1,4 @@
-package sqlite
+package sqltx
 
 import (
 	"context"
@@ -21,25 +21,25 @@ func scanLayout(row interface{ Scan(...any) error }) (*hitd.HITLayout, error) {
 }
 
 func (t *txn) InsertLayout(ctx context.Context, l *hitd.HITLayout) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO hit_layouts (`+layoutCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO hit_layouts (`+layoutCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
 		l.ID, l.RequesterID, l.Name, l.HTML, ms(l.CreationTime), boolInt(l.Deleted))
-	if isUnique(err) {
+	if t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
 	return err
 }
 
 func (t *txn) UpdateLayout(ctx context.Context, l *hitd.HITLayout) error {
-	res, err := t.tx.ExecContext(ctx, `UPDATE hit_layouts SET name = ?, deleted = ? WHERE id = ?`, l.Name, boolInt(l.Deleted), l.ID)
+	res, err := t.exec(ctx, `UPDATE hit_layouts SET name = ?, deleted = ? WHERE id = ?`, l.Name, boolInt(l.Deleted), l.ID)
 	return affectedOne(res, err)
 }
 
 func (t *txn) Layout(ctx context.Context, id string) (*hitd.HITLayout, error) {
-	return scanLayout(t.tx.QueryRowContext(ctx, `SELECT `+layoutCols+` FROM hit_layouts WHERE id = ?`, id))
+	return scanLayout(t.queryRow(ctx, `SELECT `+layoutCols+` FROM hit_layouts WHERE id = ?`, id))
 }
 
 func (t *txn) ListLayouts(ctx context.Context, requesterID string) ([]*hitd.HITLayout, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+layoutCols+` FROM hit_layouts INDEXED BY hit_layouts_live_by_requester
+	rows, err := t.query(ctx, `SELECT `+layoutCols+` FROM hit_layouts INDEXED BY hit_layouts_live_by_requester
 		WHERE requester_id = ? AND deleted = 0 ORDER BY seq`, requesterID)
 	return collect(rows, err, scanLayout)
 }

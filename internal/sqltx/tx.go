@@ -1,18 +1,88 @@
-package sqlite
+// Package sqltx is hitd.Tx written once in SQL, for both SQL stores.
+//
+// hitd's queries are plain SQL that SQLite and PostgreSQL both run, so the
+// row mapping — columns, scans, JSON columns, pagination — lives here once
+// and the stores differ only where the databases do. A Dialect names those
+// differences; each store (package sqlite, package postgres) owns its
+// schema, migrations, connection pools, transaction isolation and retry, and
+// passes its Dialect to New.
+//
+// Queries are written in SQLite's spelling (? placeholders, INDEXED BY
+// planner hints); Dialect.Rewrite translates them for another database,
+// once per distinct query text. Time is stored as unix milliseconds (UTC)
+// in integer columns and booleans as 0/1, the same on both stores, so a
+// deployment's rows copy between them unchanged.
+//
+// It must not hold rules (those are the Service's) or open connections.
+package sqltx
 
 import (
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/hitd/hitd"
 )
 
+// Dialect is what differs between the SQL databases hitd runs on.
+type Dialect struct {
+	// IsUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
+	IsUnique func(error) bool
+	// CaseInsensitiveLike is the operator for keyword search: LIKE on
+	// SQLite (case-insensitive for ASCII), ILIKE on PostgreSQL.
+	CaseInsensitiveLike string
+	// Rewrite, if set, turns a query in SQLite's spelling into this
+	// database's. Its results are cached per query text.
+	Rewrite func(query string) string
+
+	mu        sync.RWMutex
+	rewritten map[string]string
+}
+
+// sql returns q in the dialect's spelling.
+func (d *Dialect) sql(q string) string {
+	if d.Rewrite == nil {
+		return q
+	}
+	d.mu.RLock()
+	r, ok := d.rewritten[q]
+	d.mu.RUnlock()
+	if ok {
+		return r
+	}
+	r = d.Rewrite(q)
+	d.mu.Lock()
+	if d.rewritten == nil {
+		d.rewritten = map[string]string{}
+	}
+	d.rewritten[q] = r
+	d.mu.Unlock()
+	return r
+}
+
+// New returns the hitd.Tx view of tx.
+func New(tx *sql.Tx, d *Dialect) hitd.Tx { return &txn{tx: tx, d: d} }
+
 // txn implements hitd.Tx on one *sql.Tx.
-type txn struct{ tx *sql.Tx }
+type txn struct {
+	tx *sql.Tx
+	d  *Dialect
+}
+
+func (t *txn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.d.sql(q), args...)
+}
+
+func (t *txn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.d.sql(q), args...)
+}
+
+func (t *txn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.d.sql(q), args...)
+}
 
 func ms(t time.Time) int64     { return t.UnixMilli() }
 func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
@@ -21,12 +91,6 @@ func boolInt(b bool) int64 {
 		return 1
 	}
 	return 0
-}
-
-// isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
-func isUnique(err error) bool {
-	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") ||
-		strings.Contains(err.Error(), "PRIMARY KEY constraint failed"))
 }
 
 func noRows(err error) error {
@@ -61,18 +125,18 @@ func scanRequester(row interface{ Scan(...any) error }) (*hitd.Requester, error)
 }
 
 func (t *txn) InsertRequester(ctx context.Context, r *hitd.Requester) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO requesters (`+requesterCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO requesters (`+requesterCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.Name, r.AccessKeyID, r.SecretAccessKey, int64(r.Balance), boolInt(r.Root), ms(r.CreationTime))
-	if isUnique(err) {
+	if t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
 	return err
 }
 
 func (t *txn) UpdateRequester(ctx context.Context, r *hitd.Requester) error {
-	res, err := t.tx.ExecContext(ctx, `UPDATE requesters SET name = ?, access_key_id = ?, secret_access_key = ?, balance_cents = ?, is_root = ? WHERE id = ?`,
+	res, err := t.exec(ctx, `UPDATE requesters SET name = ?, access_key_id = ?, secret_access_key = ?, balance_cents = ?, is_root = ? WHERE id = ?`,
 		r.Name, r.AccessKeyID, r.SecretAccessKey, int64(r.Balance), boolInt(r.Root), r.ID)
-	if isUnique(err) {
+	if t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
 	return affectedOne(res, err)
@@ -93,19 +157,19 @@ func affectedOne(res sql.Result, err error) error {
 }
 
 func (t *txn) RequesterByID(ctx context.Context, id string) (*hitd.Requester, error) {
-	return scanRequester(t.tx.QueryRowContext(ctx, `SELECT `+requesterCols+` FROM requesters WHERE id = ?`, id))
+	return scanRequester(t.queryRow(ctx, `SELECT `+requesterCols+` FROM requesters WHERE id = ?`, id))
 }
 
 func (t *txn) RequesterByAccessKey(ctx context.Context, key string) (*hitd.Requester, error) {
-	return scanRequester(t.tx.QueryRowContext(ctx, `SELECT `+requesterCols+` FROM requesters WHERE access_key_id = ?`, key))
+	return scanRequester(t.queryRow(ctx, `SELECT `+requesterCols+` FROM requesters WHERE access_key_id = ?`, key))
 }
 
 func (t *txn) RootRequester(ctx context.Context) (*hitd.Requester, error) {
-	return scanRequester(t.tx.QueryRowContext(ctx, `SELECT `+requesterCols+` FROM requesters WHERE is_root = 1`))
+	return scanRequester(t.queryRow(ctx, `SELECT `+requesterCols+` FROM requesters WHERE is_root = 1`))
 }
 
 func (t *txn) ListRequesters(ctx context.Context) ([]*hitd.Requester, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+requesterCols+` FROM requesters ORDER BY created_at, id`)
+	rows, err := t.query(ctx, `SELECT `+requesterCols+` FROM requesters ORDER BY created_at, id`)
 	return collect(rows, err, scanRequester)
 }
 
@@ -119,7 +183,7 @@ func (t *txn) InsertHITType(ctx context.Context, ht *hitd.HITType) (bool, error)
 	if ht.QualificationRequirements == nil {
 		quals = []byte("[]")
 	}
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO hit_types (`+hitTypeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+	res, err := t.exec(ctx, `INSERT INTO hit_types (`+hitTypeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 		ht.ID, ht.RequesterID, ht.Title, ht.Description, ht.Keywords, int64(ht.Reward),
 		ht.AssignmentDurationInSeconds, ht.AutoApprovalDelayInSeconds, string(quals), ms(ht.CreationTime))
 	if err != nil {
@@ -133,7 +197,7 @@ func (t *txn) HITType(ctx context.Context, id string) (*hitd.HITType, error) {
 	var ht hitd.HITType
 	var quals string
 	var created int64
-	err := t.tx.QueryRowContext(ctx, `SELECT `+hitTypeCols+` FROM hit_types WHERE id = ?`, id).Scan(
+	err := t.queryRow(ctx, `SELECT `+hitTypeCols+` FROM hit_types WHERE id = ?`, id).Scan(
 		&ht.ID, &ht.RequesterID, &ht.Title, &ht.Description, &ht.Keywords, &ht.Reward,
 		&ht.AssignmentDurationInSeconds, &ht.AutoApprovalDelayInSeconds, &quals, &created)
 	if err != nil {
@@ -158,7 +222,7 @@ func (t *txn) InsertHIT(ctx context.Context, h *hitd.HIT) error {
 	if err != nil {
 		return err
 	}
-	err = t.tx.QueryRowContext(ctx, `INSERT INTO hits (id, hit_type_id, requester_id, question, layout_id, layout_parameters,
+	err = t.queryRow(ctx, `INSERT INTO hits (id, hit_type_id, requester_id, question, layout_id, layout_parameters,
 		max_assignments, lifetime, created_at, expires_at, annotation, unique_request_token, assignment_review_policy,
 		hit_review_policy, review_status, reviewing, disposed, pending, submitted, completed, funded, reserved_cents, hit_policy_done,
 		expiry_notified, disabled)
@@ -168,7 +232,7 @@ func (t *txn) InsertHIT(ctx context.Context, h *hitd.HIT) error {
 		string(h.ReviewStatus), boolInt(h.Reviewing), boolInt(h.Disposed), h.Pending, h.Submitted, h.Completed,
 		h.Funded, int64(h.Reserved), boolInt(h.HITPolicyDone), boolInt(h.ExpiryNotified), boolInt(h.Disabled),
 	).Scan(&h.Seq)
-	if isUnique(err) {
+	if t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
 	return err
@@ -223,7 +287,7 @@ func scanHIT(row interface{ Scan(...any) error }) (*hitd.HIT, error) {
 }
 
 func (t *txn) HIT(ctx context.Context, id string) (*hitd.HIT, error) {
-	return scanHIT(t.tx.QueryRowContext(ctx, `SELECT `+hitCols+` FROM hits WHERE id = ?`, id))
+	return scanHIT(t.queryRow(ctx, `SELECT `+hitCols+` FROM hits WHERE id = ?`, id))
 }
 
 func (t *txn) UpdateHIT(ctx context.Context, h *hitd.HIT) error {
@@ -231,7 +295,7 @@ func (t *txn) UpdateHIT(ctx context.Context, h *hitd.HIT) error {
 	if err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(ctx, `UPDATE hits SET hit_type_id = ?, question = ?, layout_id = ?, layout_parameters = ?,
+	res, err := t.exec(ctx, `UPDATE hits SET hit_type_id = ?, question = ?, layout_id = ?, layout_parameters = ?,
 		max_assignments = ?, lifetime = ?, expires_at = ?, annotation = ?, assignment_review_policy = ?, hit_review_policy = ?,
 		review_status = ?, reviewing = ?, disposed = ?, pending = ?, submitted = ?, completed = ?,
 		funded = ?, reserved_cents = ?, hit_policy_done = ?, expiry_notified = ?, disabled = ? WHERE id = ?`,
@@ -242,7 +306,7 @@ func (t *txn) UpdateHIT(ctx context.Context, h *hitd.HIT) error {
 }
 
 func (t *txn) ListHITs(ctx context.Context, q hitd.HITQuery) ([]*hitd.HIT, error) {
-	return scanHITs(t.tx.QueryContext(ctx, `SELECT `+hitCols+` FROM hits INDEXED BY hits_live_by_requester
+	return scanHITs(t.query(ctx, `SELECT `+hitCols+` FROM hits INDEXED BY hits_live_by_requester
 		WHERE requester_id = ? AND seq > ? AND disposed = 0 ORDER BY seq LIMIT ?`, q.RequesterID, q.AfterSeq, q.Limit))
 }
 
@@ -250,7 +314,7 @@ func (t *txn) ListHITsRequiring(ctx context.Context, q hitd.HITQuery, qualTypeID
 	// Qualification type IDs are upper-case alphanumerics, so the pattern
 	// needs no escaping; it matches the JSON the type's requirements are
 	// stored as.
-	return scanHITs(t.tx.QueryContext(ctx, `SELECT `+qualified("h", hitCols)+` FROM hits h INDEXED BY hits_live_by_requester
+	return scanHITs(t.query(ctx, `SELECT `+qualified("h", hitCols)+` FROM hits h INDEXED BY hits_live_by_requester
 		JOIN hit_types ht ON ht.id = h.hit_type_id
 		WHERE h.requester_id = ? AND h.seq > ? AND h.disposed = 0 AND ht.qualification_requirements LIKE ?
 		ORDER BY h.seq LIMIT ?`, q.RequesterID, q.AfterSeq, `%"QualificationTypeId":"`+qualTypeID+`"%`, q.Limit))
@@ -261,7 +325,7 @@ func (t *txn) ClaimRequestToken(ctx context.Context, rt *hitd.RequestToken, notB
 	// write transaction runs between the two statements.
 	var prior hitd.RequestToken
 	var created int64
-	err := t.tx.QueryRowContext(ctx, `SELECT requester_id, scope, token, result_id, created_at FROM request_tokens
+	err := t.queryRow(ctx, `SELECT requester_id, scope, token, result_id, created_at FROM request_tokens
 		WHERE requester_id = ? AND scope = ? AND token = ?`, rt.RequesterID, rt.Scope, rt.Token).Scan(
 		&prior.RequesterID, &prior.Scope, &prior.Token, &prior.ResultID, &created)
 	switch {
@@ -271,7 +335,7 @@ func (t *txn) ClaimRequestToken(ctx context.Context, rt *hitd.RequestToken, notB
 	case err != nil && !errors.Is(err, sql.ErrNoRows):
 		return nil, err
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO request_tokens (requester_id, scope, token, result_id, created_at) VALUES (?, ?, ?, ?, ?)
+	_, err = t.exec(ctx, `INSERT INTO request_tokens (requester_id, scope, token, result_id, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (requester_id, scope, token) DO UPDATE SET result_id = excluded.result_id, created_at = excluded.created_at`,
 		rt.RequesterID, rt.Scope, rt.Token, rt.ResultID, ms(rt.CreationTime))
 	return nil, err
