@@ -29,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 		{"ListHITsPagination", testListHITs},
 		{"RequestTokens", testRequestTokens},
 		{"ConcurrentTokenClaims", testConcurrentTokenClaims},
+		{"ConcurrentReadModifyWrite", testConcurrentReadModifyWrite},
 		{"WriteRollsBackOnError", testRollback},
 		{"Ping", func(t *testing.T, s hitd.Store) {
 			if err := s.Ping(context.Background()); err != nil {
@@ -312,18 +313,22 @@ func testConcurrentTokenClaims(t *testing.T, s hitd.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// A store may run the function more than once (PostgreSQL
+			// retries serialization failures): only the committed run counts.
+			var won bool
 			err := s.Write(ctx, func(tx hitd.Tx) error {
 				p, err := tx.ClaimRequestToken(ctx, &hitd.RequestToken{RequesterID: "A1", Scope: "HIT", Token: "race",
 					ResultID: fmt.Sprint(i), CreationTime: t0}, t0.Add(-24*time.Hour))
-				if err == nil && p == nil {
-					mu.Lock()
-					winners++
-					mu.Unlock()
-				}
+				won = err == nil && p == nil
 				return err
 			})
 			if err != nil {
 				t.Error(err)
+			}
+			if won {
+				mu.Lock()
+				winners++
+				mu.Unlock()
 			}
 		}()
 	}
@@ -331,6 +336,68 @@ func testConcurrentTokenClaims(t *testing.T, s hitd.Store) {
 	if winners != 1 {
 		t.Errorf("%d concurrent claims won, want exactly 1", winners)
 	}
+}
+
+// testConcurrentReadModifyWrite checks the promise the Service relies on:
+// write transactions that read a row and write back a value computed from
+// it never lose each other's updates, however many run at once.
+func testConcurrentReadModifyWrite(t *testing.T, s hitd.Store) {
+	ctx := context.Background()
+	write(t, s, func(tx hitd.Tx) error {
+		if err := tx.InsertRequester(ctx, requester("A1", false)); err != nil {
+			return err
+		}
+		if _, err := tx.InsertHITType(ctx, hitType("T1", "A1")); err != nil {
+			return err
+		}
+		h := hit("H1", "T1", "A1")
+		h.MaxAssignments = 1000
+		return tx.InsertHIT(ctx, h)
+	})
+	const goroutines, each = 16, 10
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Go(func() {
+			for range each {
+				err := s.Write(ctx, func(tx hitd.Tx) error {
+					h, err := tx.HIT(ctx, "H1")
+					if err != nil {
+						return err
+					}
+					r, err := tx.RequesterByID(ctx, "A1")
+					if err != nil {
+						return err
+					}
+					h.Pending++
+					r.Balance--
+					if err := tx.UpdateHIT(ctx, h); err != nil {
+						return err
+					}
+					return tx.UpdateRequester(ctx, r)
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	read(t, s, func(tx hitd.Tx) error {
+		h, err := tx.HIT(ctx, "H1")
+		if err != nil {
+			return err
+		}
+		r, err := tx.RequesterByID(ctx, "A1")
+		if err != nil {
+			return err
+		}
+		if h.Pending != goroutines*each || r.Balance != 10000_00-goroutines*each {
+			t.Errorf("after %d concurrent increments: pending %d, balance %d; want %d, %d",
+				goroutines*each, h.Pending, r.Balance, goroutines*each, 10000_00-goroutines*each)
+		}
+		return nil
+	})
 }
 
 func testRollback(t *testing.T, s hitd.Store) {

@@ -195,7 +195,7 @@ func (t *txn) HITGroups(ctx context.Context, q hitd.HITGroupQuery) ([]*hitd.HITG
 	rows, err := t.query(ctx, `SELECT ht.id, ht.title, ht.description, ht.keywords, ht.requester_id, r.name, ht.reward_cents,
 		ht.assignment_duration, count(*) AS n, max(h.created_at) AS latest, min(h.expires_at)
 		FROM hits h JOIN hit_types ht ON ht.id = h.hit_type_id JOIN requesters r ON r.id = ht.requester_id
-		WHERE `+where+` GROUP BY ht.id ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
+		WHERE `+where+` GROUP BY ht.id, r.name ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -350,7 +350,7 @@ func (t *txn) DueAssignments(ctx context.Context, now time.Time, limit int) ([]*
 
 func (t *txn) HasWorkedFor(ctx context.Context, requesterID, workerID string) (bool, error) {
 	var n int
-	err := t.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM assignments WHERE requester_id = ? AND worker_id = ? LIMIT 1)`,
+	err := t.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM assignments WHERE requester_id = ? AND worker_id = ? LIMIT 1) AS worked`,
 		requesterID, workerID).Scan(&n)
 	return n > 0, err
 }
