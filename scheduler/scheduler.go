@@ -22,14 +22,24 @@ import (
 // Scheduler runs due work periodically.
 type Scheduler struct {
 	svc      *hitd.Service
+	elector  Elector
 	clock    hitd.Clock
 	interval time.Duration
 	batch    int
 	logger   *slog.Logger
 }
 
+// Elector decides whether this node runs the scheduler now. Lead takes or
+// renews leadership and reports whether this node has it; Resign gives it
+// up so another node can take it at once.
+type Elector interface {
+	Lead(ctx context.Context) (bool, error)
+	Resign(ctx context.Context) error
+}
+
 // Options configures a Scheduler.
 type Options struct {
+	Elector  Elector       // nil: this node always runs the scheduler
 	Interval time.Duration // between passes; default 1s
 	Batch    int           // items per transaction; default 500
 	Logger   *slog.Logger  // nil: discard
@@ -46,7 +56,7 @@ func New(svc *hitd.Service, clock hitd.Clock, opts Options) *Scheduler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Scheduler{svc: svc, clock: clock, interval: opts.Interval, batch: opts.Batch, logger: opts.Logger}
+	return &Scheduler{svc: svc, elector: opts.Elector, clock: clock, interval: opts.Interval, batch: opts.Batch, logger: opts.Logger}
 }
 
 // Stats are the totals of one RunOnce.
@@ -92,23 +102,54 @@ func (s *Scheduler) RunOnce(ctx context.Context, now time.Time) (Stats, error) {
 	}
 }
 
-// Run calls RunOnce every interval until ctx ends.
+// Run calls RunOnce every interval until ctx ends. With an Elector, each
+// pass first takes or renews leadership and runs only if this node has it.
 func (s *Scheduler) Run(ctx context.Context) {
 	t := time.NewTicker(s.interval)
 	defer t.Stop()
+	leading := false
+	if s.elector != nil {
+		defer func() {
+			rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := s.elector.Resign(rctx); err != nil {
+				s.logger.Warn("scheduler: resign", "err", err)
+			}
+		}()
+	}
 	for {
-		st, err := s.RunOnce(ctx, s.clock.Now())
-		switch {
-		case err != nil && ctx.Err() == nil:
-			s.logger.Error("scheduler pass failed", "err", err)
-		case st.Total() > 0 || st.Delivered+st.DeliveryFailures > 0:
-			s.logger.Info("scheduler pass", "abandoned", st.Abandoned, "auto_approved", st.AutoApproved, "expired", st.Expired,
-				"released", st.Released, "reviewed", st.Reviewed, "delivered", st.Delivered, "delivery_failures", st.DeliveryFailures)
+		run := true
+		if s.elector != nil {
+			ok, err := s.elector.Lead(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				s.logger.Error("scheduler: leader lease", "err", err)
+			case ok && !leading:
+				s.logger.Info("scheduler: leading (this node applies due work)")
+			case !ok && leading:
+				s.logger.Warn("scheduler: lost the leader lease; standing by")
+			}
+			leading = ok && err == nil
+			run = leading
+		}
+		if run {
+			s.pass(ctx)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+func (s *Scheduler) pass(ctx context.Context) {
+	st, err := s.RunOnce(ctx, s.clock.Now())
+	switch {
+	case err != nil && ctx.Err() == nil:
+		s.logger.Error("scheduler pass failed", "err", err)
+	case st.Total() > 0 || st.Delivered+st.DeliveryFailures > 0:
+		s.logger.Info("scheduler pass", "abandoned", st.Abandoned, "auto_approved", st.AutoApproved, "expired", st.Expired,
+			"released", st.Released, "reviewed", st.Reviewed, "delivered", st.Delivered, "delivery_failures", st.DeliveryFailures)
 	}
 }

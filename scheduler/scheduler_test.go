@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -101,5 +102,55 @@ func TestRunLoopUsesTheClockAndStops(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not stop when its context ended")
+	}
+}
+
+// elector is a scripted Elector: it leads while lead is true.
+type elector struct {
+	lead     atomic.Bool
+	asked    atomic.Int32
+	resigned atomic.Bool
+}
+
+func (e *elector) Lead(context.Context) (bool, error) { e.asked.Add(1); return e.lead.Load(), nil }
+func (e *elector) Resign(context.Context) error        { e.resigned.Store(true); return nil }
+
+func TestRunAppliesDueWorkOnlyWhileLeading(t *testing.T) {
+	e, _ := setup(t, 4)
+	e.Clock.Advance(time.Hour)
+	el := &elector{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		scheduler.New(e.Service, e.Clock, scheduler.Options{Interval: 5 * time.Millisecond, Elector: el}).Run(ctx)
+		close(done)
+	}()
+	earnings := func() int64 {
+		m, err := e.Service.AuditMoney(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int64(m.WorkerEarnings)
+	}
+	// Standing by: several passes' worth of asking, nothing applied.
+	for el.asked.Load() < 5 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := earnings(); got != 0 {
+		t.Fatalf("a node without the lease applied due work: earnings %d", got)
+	}
+	el.lead.Store(true)
+	deadline := time.After(10 * time.Second)
+	for earnings() != 20 {
+		select {
+		case <-deadline:
+			t.Fatalf("the leader did not apply the due work: earnings %d", earnings())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cancel()
+	<-done
+	if !el.resigned.Load() {
+		t.Error("Run did not resign the lease when it stopped")
 	}
 }

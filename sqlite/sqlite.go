@@ -179,3 +179,25 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	return errors.Join(s.read.Close(), s.write.Close())
 }
+
+// DB is the store's read-only connection pool, for tools that read whole
+// tables (hitd db copy).
+func (s *Store) DB() *sql.DB { return s.read }
+
+// Versions lists the migrations applied, in order.
+func (s *Store) Versions(ctx context.Context) ([]string, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
