@@ -655,8 +655,9 @@ func (s *Service) NotifyWorkers(ctx context.Context, c Caller, in *NotifyWorkers
 	if len(in.WorkerIds) > MaxNotifyWorkers {
 		return nil, Errorf(ErrOutOfRange, "NotifyWorkers accepts at most %d WorkerIds; %d were given.", MaxNotifyWorkers, len(in.WorkerIds))
 	}
-	out := &NotifyWorkersOutput{NotifyWorkersFailureStatuses: []*NotifyWorkersFailureStatus{}}
+	out := &NotifyWorkersOutput{}
 	err := s.store.Write(ctx, func(tx Tx) error {
+		out.NotifyWorkersFailureStatuses = []*NotifyWorkersFailureStatus{} // each attempt reports afresh
 		now := s.now()
 		r, err := tx.RequesterByID(ctx, c.RequesterID)
 		if err != nil {

@@ -178,12 +178,14 @@ func (s *Service) CreateHITWithHITType(ctx context.Context, c Caller, in *Create
 // the type to register first (CreateHIT) or nil to use in.HITTypeId.
 func (s *Service) createHIT(ctx context.Context, c Caller, newType *HITType, in *CreateHITWithHITTypeInput) (*HITOutput, error) {
 	now := s.now()
-	h, err := s.newHIT(c, in, now)
+	draft, err := s.newHIT(c, in, now)
 	if err != nil {
 		return nil, err
 	}
 	var out *HITData
 	err = s.store.Write(ctx, func(tx Tx) error {
+		// Funding adds to h's money fields: each attempt starts from the draft.
+		h := new(*draft)
 		if in.HITLayoutId != "" {
 			q, err := s.layoutQuestion(ctx, tx, c, in.HITLayoutId, in.HITLayoutParameters)
 			if err != nil {

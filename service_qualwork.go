@@ -307,6 +307,7 @@ func (s *Service) SubmitQualificationTest(ctx context.Context, workerID, request
 	var out *QualificationRequest
 	var granted *Qualification
 	err := s.store.Write(ctx, func(tx Tx) error {
+		out, granted = nil, nil // granted is set on one path only
 		now := s.now()
 		r, err := tx.QualRequest(ctx, requestID)
 		if err == nil && r.WorkerID != workerID {

@@ -21,14 +21,17 @@ func (s *Service) CreateRequester(ctx context.Context, name string) (*Requester,
 	if err := requireString("Name", name); err != nil {
 		return nil, err
 	}
-	r := &Requester{
+	draft := Requester{
 		ID:              s.ids.RequesterID(),
 		Name:            name,
 		AccessKeyID:     s.ids.AccessKeyID(),
 		SecretAccessKey: s.ids.SecretAccessKey(),
 		CreationTime:    s.now(),
 	}
+	var r *Requester
 	err := s.store.Write(ctx, func(tx Tx) error {
+		// The deposit adds to r.Balance: each attempt starts from the draft.
+		r = new(draft)
 		p := purse{now: r.CreationTime}
 		p.deposit(r, s.cfg.StartingBalance)
 		if err := tx.InsertRequester(ctx, r); err != nil {
@@ -54,6 +57,7 @@ func (s *Service) EnsureRootRequester(ctx context.Context, accessKeyID, secret s
 		return nil, false, Errorf(ErrInvalidParameter, "set both HITD_ROOT_ACCESS_KEY_ID and HITD_ROOT_SECRET_ACCESS_KEY, or neither")
 	}
 	err = s.store.Write(ctx, func(tx Tx) error {
+		r, created = nil, false // a retried attempt may take the other path
 		root, err := tx.RootRequester(ctx)
 		switch {
 		case errors.Is(err, ErrNoRows):

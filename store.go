@@ -13,6 +13,12 @@ import (
 // multi-row change is one transaction. Write transactions are serialisable
 // with respect to each other for the rows they touch; Read sees a consistent
 // snapshot.
+//
+// Write may run fn more than once: a store may roll back a transaction that
+// conflicted with another and retry it. So fn must only set, never
+// accumulate, results it keeps outside the transaction (reset them at its
+// start), and must leave outside effects (delivery, channels, other
+// systems) until Write returns. hitdtest runs every Write twice to check.
 type Store interface {
 	Read(ctx context.Context, fn func(Tx) error) error
 	Write(ctx context.Context, fn func(Tx) error) error

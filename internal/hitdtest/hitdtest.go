@@ -69,10 +69,13 @@ func New(t testing.TB, opts ...Options) *Env {
 		o.Config.PasswordCost = bcrypt.MinCost // fast worker sign-ups in tests
 	}
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hitd.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hitd.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every Write runs its function twice (see RetryingStore), so tests
+	// catch Service code that is not safe for a store to retry.
+	var store hitd.Store = RetryingStore{db}
 	clock := hitd.NewFakeClock(time.Now().UTC().Truncate(time.Second))
 	svc := hitd.NewService(store, clock, hitd.IDSource{}, o.Config)
 	root, _, err := svc.EnsureRootRequester(ctx, RootAccessKeyID, RootSecret)
