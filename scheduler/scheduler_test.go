@@ -113,7 +113,7 @@ type elector struct {
 }
 
 func (e *elector) Lead(context.Context) (bool, error) { e.asked.Add(1); return e.lead.Load(), nil }
-func (e *elector) Resign(context.Context) error        { e.resigned.Store(true); return nil }
+func (e *elector) Resign(context.Context) error       { e.resigned.Store(true); return nil }
 
 func TestRunAppliesDueWorkOnlyWhileLeading(t *testing.T) {
 	e, _ := setup(t, 4)

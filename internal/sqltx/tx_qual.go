@@ -75,7 +75,7 @@ func (t *txn) ListQualificationTypes(ctx context.Context, q hitd.QualTypeQuery) 
 	}
 	if q.Query != "" {
 		p := likePattern(q.Query)
-		where += ` AND (name `+t.d.CaseInsensitiveLike+` ? ESCAPE '\' OR description `+t.d.CaseInsensitiveLike+` ? ESCAPE '\' OR keywords `+t.d.CaseInsensitiveLike+` ? ESCAPE '\')`
+		where += ` AND (name ` + t.d.CaseInsensitiveLike + ` ? ESCAPE '\' OR description ` + t.d.CaseInsensitiveLike + ` ? ESCAPE '\' OR keywords ` + t.d.CaseInsensitiveLike + ` ? ESCAPE '\')`
 		args = append(args, p, p, p)
 	}
 	args = append(args, q.Limit)

@@ -181,7 +181,7 @@ func (t *txn) HITGroups(ctx context.Context, q hitd.HITGroupQuery) ([]*hitd.HITG
 	}
 	if q.Keyword != "" {
 		p := likePattern(q.Keyword)
-		where += ` AND (ht.title `+t.d.CaseInsensitiveLike+` ? ESCAPE '\' OR ht.description `+t.d.CaseInsensitiveLike+` ? ESCAPE '\' OR ht.keywords `+t.d.CaseInsensitiveLike+` ? ESCAPE '\')`
+		where += ` AND (ht.title ` + t.d.CaseInsensitiveLike + ` ? ESCAPE '\' OR ht.description ` + t.d.CaseInsensitiveLike + ` ? ESCAPE '\' OR ht.keywords ` + t.d.CaseInsensitiveLike + ` ? ESCAPE '\')`
 		args = append(args, p, p, p)
 	}
 	order := `latest DESC, ht.id`
