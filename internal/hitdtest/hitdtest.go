@@ -7,6 +7,7 @@ package hitdtest
 import (
 	"context"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -15,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/mturk"
 	"github.com/hitd/hitd"
 	"github.com/hitd/hitd/api/server"
+	"github.com/hitd/hitd/internal/pgtest"
+	"github.com/hitd/hitd/postgres"
 	"github.com/hitd/hitd/sqlite"
 	"github.com/hitd/hitd/web"
 	"golang.org/x/crypto/bcrypt"
@@ -52,6 +55,33 @@ type Options struct {
 	SeparateContentOrigin bool
 }
 
+// EnvStore selects the store the servers of New run on: unset or "sqlite"
+// for SQLite in a temporary directory, "postgres" for a fresh schema of the
+// database named by HITD_TEST_POSTGRES_URL (.ci/run runs the server
+// suites both ways).
+const EnvStore = "HITD_TEST_STORE"
+
+func openStore(t testing.TB) hitd.Store {
+	ctx := context.Background()
+	var (
+		s   hitd.Store
+		err error
+	)
+	switch kind := os.Getenv(EnvStore); kind {
+	case "", "sqlite":
+		s, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "hitd.db"))
+	case "postgres":
+		url := pgtest.URL(t)
+		s, err = postgres.Open(ctx, url, postgres.Options{Schema: pgtest.Schema(t, url), MaxConns: 8})
+	default:
+		t.Fatalf("%s=%q: want sqlite or postgres", EnvStore, kind)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // New starts a server. The fake clock starts at the current real time so
 // that SDK signatures (made with the real time) verify; signatures are
 // always checked against the real clock, so tests may move the fake clock
@@ -69,10 +99,7 @@ func New(t testing.TB, opts ...Options) *Env {
 		o.Config.PasswordCost = bcrypt.MinCost // fast worker sign-ups in tests
 	}
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hitd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openStore(t)
 	// Every Write runs its function twice (see RetryingStore), so tests
 	// catch Service code that is not safe for a store to retry.
 	var store hitd.Store = RetryingStore{db}
