@@ -5,7 +5,7 @@
 // their rules and errors, and the Service that implements every operation.
 // It must not import net/http or database/sql: protocol edges (package api and
 // its children) translate wire requests into the input types declared here,
-// and stores (package sqlite, later postgres) implement the Store interface
+// and stores (packages sqlite and postgres) implement the Store interface
 // declared here.
 //
 // The operation input and output types carry JSON tags with the member names
@@ -15,7 +15,9 @@
 //
 // Money is integer cents (type Cents). Time comes from an injected Clock.
 // Every operation that changes more than one row runs in one Store
-// transaction.
+// transaction, and that transaction's function may run more than once (a
+// PostgreSQL store retries serialization failures), so it sets its results
+// and never accumulates them.
 //
 // Realms: one Service serves one marketplace over one Store. MTurk's
 // production and sandbox are two Services on two Stores; the sandbox's is

@@ -7,7 +7,7 @@ import (
 )
 
 // Store is the persistence the Service needs — nothing more. Implementations
-// (package sqlite; postgres later) must pass the storetest conformance suite.
+// (packages sqlite and postgres) must pass the storetest conformance suite.
 //
 // Every Service operation runs inside exactly one Read or Write call, so a
 // multi-row change is one transaction. Write transactions are serialisable

@@ -16,7 +16,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -28,19 +27,20 @@ import (
 	"github.com/hitd/hitd/api/server"
 	"github.com/hitd/hitd/notify"
 	"github.com/hitd/hitd/scheduler"
-	"github.com/hitd/hitd/sqlite"
 	"github.com/hitd/hitd/web"
 )
 
 const usage = `hitd — a self-hosted Amazon Mechanical Turk Requester API server
 
 Usage:
-  hitd serve [--listen ADDR] [--data-dir DIR] [--db URL] [flags]
+  hitd serve [--listen ADDR] [--data-dir DIR] [--db sqlite:PATH|postgres://…] [flags]
              [--worker-signup open|invite|closed] [--public-url URL]
              [--content-listen ADDR] [--content-origin URL]
              [--tls | --tls-cert FILE --tls-key FILE]
              [--sandbox-listen ADDR] [--sandbox-hosts NAMES] [--sandbox-public-url URL]
   hitd tls init [--name HOST]... [--force] [--data-dir DIR | --dir DIR]
+  hitd migrate [--data-dir DIR] [--db URL] [--sandbox-db URL]
+  hitd db copy --from sqlite:PATH --to postgres://USER@HOST/DATABASE [--force]
   hitd requester create --name NAME [--data-dir DIR] [--db URL]
   hitd requester list [--data-dir DIR] [--db URL]
   hitd requester deposit --access-key-id ID --amount 100.00 [--data-dir DIR] [--db URL]
@@ -83,6 +83,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "tls":
 		return tlsCommand(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return migrateCommand(ctx, args[1:], stdout, stderr)
+	case "db":
+		return dbCommand(ctx, args[1:], stdout, stderr)
 	case "requester", "worker", "layout", "outbox":
 		sub := adminCommands[args[0]]
 		names := make([]string, 0, len(sub))
@@ -125,93 +129,12 @@ func envOr(name, def string) string {
 // register adds the store flags to fs; admin commands also get --sandbox.
 func (f *storeFlags) register(fs *flag.FlagSet, admin bool) {
 	fs.StringVar(&f.dataDir, "data-dir", envOr("HITD_DATA_DIR", "./hitd-data"), "data directory (env HITD_DATA_DIR)")
-	fs.StringVar(&f.db, "db", envOr("HITD_DB", ""), "database URL: sqlite:PATH (default: SQLite in the data directory) (env HITD_DB)")
-	fs.StringVar(&f.sandboxDB, "sandbox-db", envOr("HITD_SANDBOX_DB", ""), "the sandbox realm's database URL (env HITD_SANDBOX_DB; default: sandbox.db beside the main SQLite file)")
+	fs.StringVar(&f.db, "db", envOr("HITD_DB", ""), "database: sqlite:PATH or postgres://USER@HOST/DATABASE (default: SQLite in the data directory) (env HITD_DB)")
+	fs.StringVar(&f.sandboxDB, "sandbox-db", envOr("HITD_SANDBOX_DB", ""), "the sandbox realm's database (env HITD_SANDBOX_DB; default: sandbox.db beside the main SQLite file, or schema \"sandbox\" of the PostgreSQL database)")
 	fs.StringVar(&f.startingBalance, "starting-balance", envOr("HITD_STARTING_BALANCE", "10000.00"), "balance of each new requester, in USD (env HITD_STARTING_BALANCE; the sandbox always starts at 10000.00)")
 	if admin {
 		fs.BoolVar(&f.sandbox, "sandbox", false, "act on the sandbox realm instead of production")
 	}
-}
-
-// realm is one realm's Service and the store under it.
-type realm struct {
-	svc   *hitd.Service
-	store hitd.Store
-}
-
-// open opens the production realm named by the flags.
-func (f *storeFlags) open(ctx context.Context, cfg hitd.Config) (realm, error) {
-	bal, ok := hitd.ParseCents(f.startingBalance)
-	if !ok {
-		return realm{}, fmt.Errorf("--starting-balance %q is not a USD amount like 10000.00", f.startingBalance)
-	}
-	cfg.StartingBalance = bal
-	path, err := sqlitePath(f.dataDir, f.db)
-	if err != nil {
-		return realm{}, err
-	}
-	return openSQLite(ctx, path, cfg)
-}
-
-// openSandbox opens the sandbox realm: its own store, requesters mirrored
-// from prod, 10000.00 of play money each.
-func (f *storeFlags) openSandbox(ctx context.Context, prod *hitd.Service, cfg hitd.Config) (realm, error) {
-	cfg.StartingBalance = hitd.DefaultStartingBalance
-	cfg.Accounts = prod
-	path, err := sandboxPath(f.dataDir, f.db, f.sandboxDB)
-	if err != nil {
-		return realm{}, err
-	}
-	return openSQLite(ctx, path, cfg)
-}
-
-func openSQLite(ctx context.Context, path string, cfg hitd.Config) (realm, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return realm{}, err
-	}
-	store, err := sqlite.Open(ctx, path)
-	if err != nil {
-		return realm{}, err
-	}
-	return realm{svc: hitd.NewService(store, hitd.SystemClock{}, hitd.IDSource{}, cfg), store: store}, nil
-}
-
-// sandboxPath is the sandbox realm's SQLite file: --sandbox-db when given,
-// else sandbox.db in the data directory, or NAME-sandbox.EXT beside the
-// file --db names.
-func sandboxPath(dataDir, db, sandboxDB string) (string, error) {
-	if sandboxDB != "" {
-		p, err := sqlitePath(dataDir, sandboxDB)
-		if err != nil {
-			return "", fmt.Errorf("--sandbox-db: %w", err)
-		}
-		return p, nil
-	}
-	main, err := sqlitePath(dataDir, db)
-	if err != nil {
-		return "", err
-	}
-	if db == "" {
-		return filepath.Join(dataDir, "sandbox.db"), nil
-	}
-	ext := filepath.Ext(main)
-	return strings.TrimSuffix(main, ext) + "-sandbox" + ext, nil
-}
-
-func sqlitePath(dataDir, db string) (string, error) {
-	switch {
-	case db == "":
-		return filepath.Join(dataDir, "hitd.db"), nil
-	case strings.HasPrefix(db, "sqlite:"):
-		p := strings.TrimPrefix(strings.TrimPrefix(db, "sqlite:"), "//")
-		if p == "" {
-			return "", fmt.Errorf("--db %q names no file", db)
-		}
-		return p, nil
-	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
-		return "", fmt.Errorf("--db %q: the PostgreSQL store is not available in this build yet; use SQLite", redact(db))
-	}
-	return "", fmt.Errorf("--db %q: want sqlite:PATH", redact(db))
 }
 
 // redact hides a password in a database URL.
@@ -376,7 +299,7 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 	if tlsConfig != nil {
 		scheme = "https"
 	}
-	logger.Info("hitd listening", "addr", lns[0].Addr().String(), "scheme", scheme, "data_dir", sf.dataDir, "root_requester", root.ID, "root_access_key_id", root.AccessKeyID,
+	logger.Info("hitd listening", "addr", lns[0].Addr().String(), "scheme", scheme, "db", prod.where.String(), "root_requester", root.ID, "root_access_key_id", root.AccessKeyID,
 		"worker_signup", string(webOpts.Signup), "public_url", webOpts.PublicURL, "sandbox_hosts", *sandboxHosts)
 	for i, addr := range addrs[1:] {
 		what := "serving requester HTML"
@@ -391,11 +314,11 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 	schedCtx, stopSched := context.WithCancel(context.Background())
 	var scheds sync.WaitGroup
 	for _, r := range []struct {
-		svc    *hitd.Service
+		realm
 		logger *slog.Logger
-	}{{svc, logger}, {sandbox.svc, logger.With("realm", "sandbox")}} {
+	}{{prod, logger}, {sandbox, logger.With("realm", "sandbox")}} {
 		scheds.Go(func() {
-			scheduler.New(r.svc, r.svc.Clock(), scheduler.Options{Interval: *schedEvery, Logger: r.logger}).Run(schedCtx)
+			scheduler.New(r.svc, r.svc.Clock(), scheduler.Options{Interval: *schedEvery, Logger: r.logger, Elector: r.elector}).Run(schedCtx)
 		})
 	}
 	defer func() { stopSched(); scheds.Wait() }()

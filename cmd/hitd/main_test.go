@@ -133,13 +133,17 @@ func TestStartingBalanceFlag(t *testing.T) {
 }
 
 func TestDBFlag(t *testing.T) {
-	for db, want := range map[string]string{"": "d/hitd.db", "sqlite:/x/y.db": "/x/y.db", "sqlite:///x/y.db": "/x/y.db"} {
-		if got, err := sqlitePath("d", db); err != nil || got != want {
-			t.Errorf("sqlitePath(%q) = %q, %v; want %q", db, got, err, want)
+	for db, want := range map[string]location{"": {path: "d/hitd.db"}, "sqlite:/x/y.db": {path: "/x/y.db"}, "sqlite:///x/y.db": {path: "/x/y.db"},
+		"postgres://u:pw@h/db": {url: "postgres://u:pw@h/db"}, "postgresql://h/db?sslmode=disable": {url: "postgresql://h/db?sslmode=disable"}} {
+		if got, err := parseDB("d", db); err != nil || got != want {
+			t.Errorf("parseDB(%q) = %+v, %v; want %+v", db, got, err, want)
 		}
 	}
-	if _, err := sqlitePath("d", "postgres://u:pw@h/db"); err == nil || strings.Contains(err.Error(), "pw") {
-		t.Errorf("postgres URL: %v (must fail and not leak the password)", err)
+	if _, err := parseDB("d", "mysql://u:pw@h/db"); err == nil || strings.Contains(err.Error(), "pw") {
+		t.Errorf("unknown URL: %v (must fail and not leak the password)", err)
+	}
+	if got := (location{url: "postgres://u:pw@h/db", schema: "sandbox"}).String(); strings.Contains(got, "pw") || !strings.Contains(got, "sandbox") {
+		t.Errorf("location.String() = %q: must name the schema and hide the password", got)
 	}
 }
 

@@ -98,14 +98,21 @@ func TestServeSandboxRealm(t *testing.T) {
 }
 
 func TestSandboxPath(t *testing.T) {
-	for _, c := range []struct{ dataDir, db, sandboxDB, want string }{
-		{"d", "", "", "d/sandbox.db"},
-		{"d", "sqlite:/x/hitd.db", "", "/x/hitd-sandbox.db"},
-		{"d", "sqlite:/x/hitd.db", "sqlite:/y/s.db", "/y/s.db"},
+	for _, c := range []struct {
+		dataDir, db, sandboxDB string
+		want                   location
+	}{
+		{"d", "", "", location{path: "d/sandbox.db"}},
+		{"d", "sqlite:/x/hitd.db", "", location{path: "/x/hitd-sandbox.db"}},
+		{"d", "sqlite:/x/hitd.db", "sqlite:/y/s.db", location{path: "/y/s.db"}},
+		{"d", "postgres://h/db", "", location{url: "postgres://h/db", schema: "sandbox"}},
+		{"d", "postgres://h/db", "postgres://h/db", location{url: "postgres://h/db", schema: "sandbox"}},
+		{"d", "postgres://h/db", "sqlite:/y/s.db", location{path: "/y/s.db"}},
+		{"d", "postgres://h/db?search_path=lab1", "", location{url: "postgres://h/db?search_path=lab1", schema: "lab1_sandbox"}},
 	} {
-		got, err := sandboxPath(c.dataDir, c.db, c.sandboxDB)
+		got, err := sandboxLocation(c.dataDir, c.db, c.sandboxDB)
 		if err != nil || got != c.want {
-			t.Errorf("sandboxPath(%q, %q, %q) = %q, %v; want %q", c.dataDir, c.db, c.sandboxDB, got, err, c.want)
+			t.Errorf("sandboxLocation(%q, %q, %q) = %+v, %v; want %+v", c.dataDir, c.db, c.sandboxDB, got, err, c.want)
 		}
 	}
 }
