@@ -24,7 +24,9 @@
 # is delivered first); last, when the browser
 # suite can run, starts the server once more with --content-listen and runs
 # test_worker_site.mjs again with requester HTML on an origin of its own;
-# then e2e/test_dropin.sh (MTurk's host names through a hosts entry and a
+# then e2e/test_postgres.sh (the data directory copied to PostgreSQL with
+# hitd db copy and served by two nodes, driven by boto3 and the AWS CLI), then
+# e2e/test_dropin.sh (MTurk's host names through a hosts entry and a
 # local CA, with psiTurk's and Mephisto's calls replayed) and e2e/docrun.py
 # (every command of the guides in docs/), each in a network namespace of its
 # own, as root.
@@ -322,6 +324,11 @@ if [[ -z $(browser_missing) ]]; then
 	stop_server || stop_rc=$?
 	record "graceful shutdown (--content-listen)" "$stop_rc"
 fi
+
+# The data directory the suites above filled, moved to PostgreSQL and served
+# by two nodes at once (skipped without HITD_TEST_POSTGRES_URL).
+skippable_suite "PostgreSQL: db copy of this run's data, two nodes, boto3 + AWS CLI + worker API (e2e/test_postgres.sh)" \
+	env PYTHON="$PYTHON" bash "$e2e/test_postgres.sh"
 
 # The drop-in set-up and the guides run servers of their own, each in a
 # network namespace of its own (they need root; without it they are skipped).
