@@ -213,22 +213,7 @@ func Migrate(ctx context.Context, url, schema string) ([]string, error) {
 }
 
 // Versions lists the migrations applied to the store's schema, in order.
-func (s *Store) Versions(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
+func (s *Store) Versions(ctx context.Context) ([]string, error) { return sqltx.Versions(ctx, s.db) }
 
 // migrate applies the embedded migrations not yet recorded, all in one
 // transaction under an advisory lock, so nodes starting together migrate
@@ -311,24 +296,8 @@ func (s *Store) Write(ctx context.Context, fn func(hitd.Tx) error) error {
 	return fmt.Errorf("postgres: gave up after %d conflicting attempts: %w", maxAttempts, err)
 }
 
-func (s *Store) inTx(ctx context.Context, opts *sql.TxOptions, fn func(hitd.Tx) error) (err error) {
-	tx, err := s.db.BeginTx(ctx, opts)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			tx.Rollback()
-			panic(p)
-		}
-		if err != nil {
-			tx.Rollback()
-		}
-	}()
-	if err = fn(sqltx.New(tx, s.dialect)); err != nil {
-		return err
-	}
-	return tx.Commit()
+func (s *Store) inTx(ctx context.Context, opts *sql.TxOptions, fn func(hitd.Tx) error) error {
+	return sqltx.Run(ctx, s.db, opts, func(tx *sql.Tx) error { return fn(sqltx.New(tx, s.dialect)) })
 }
 
 // Ping checks that the database answers.

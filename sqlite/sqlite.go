@@ -119,7 +119,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		if err != nil {
 			return err
 		}
-		if err := inTx(ctx, db, func(tx *sql.Tx) error {
+		if err := sqltx.Run(ctx, db, nil, func(tx *sql.Tx) error {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
 				return err
@@ -139,34 +139,14 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) (err error) {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			tx.Rollback()
-			panic(p)
-		}
-		if err != nil {
-			tx.Rollback()
-		}
-	}()
-	if err = fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
 // Read runs fn in a read transaction.
 func (s *Store) Read(ctx context.Context, fn func(hitd.Tx) error) error {
-	return inTx(ctx, s.read, func(tx *sql.Tx) error { return fn(sqltx.New(tx, s.dialect)) })
+	return sqltx.Run(ctx, s.read, nil, func(tx *sql.Tx) error { return fn(sqltx.New(tx, s.dialect)) })
 }
 
 // Write runs fn in the single write transaction path.
 func (s *Store) Write(ctx context.Context, fn func(hitd.Tx) error) error {
-	return inTx(ctx, s.write, func(tx *sql.Tx) error { return fn(sqltx.New(tx, s.dialect)) })
+	return sqltx.Run(ctx, s.write, nil, func(tx *sql.Tx) error { return fn(sqltx.New(tx, s.dialect)) })
 }
 
 // Ping checks that the database answers.
@@ -185,19 +165,4 @@ func (s *Store) Close() error {
 func (s *Store) DB() *sql.DB { return s.read }
 
 // Versions lists the migrations applied, in order.
-func (s *Store) Versions(ctx context.Context) ([]string, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
+func (s *Store) Versions(ctx context.Context) ([]string, error) { return sqltx.Versions(ctx, s.read) }
