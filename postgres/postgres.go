@@ -226,13 +226,17 @@ func (s *Store) migrate(ctx context.Context) ([]string, error) {
 	sort.Strings(names)
 	var applied []string
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// The lock comes first, keyed by the schema's name, so that nodes
+		// starting together on a fresh database neither race to create the
+		// schema nor apply a migration twice.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(coalesce(nullif($2, ''), current_schema())))`,
+			int32(migrationLock), s.schema); err != nil {
+			return err
+		}
 		if s.schema != "" {
 			if _, err := tx.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{s.schema}.Sanitize()); err != nil {
 				return err
 			}
-		}
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, int32(migrationLock)); err != nil {
-			return err
 		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`); err != nil {
 			return err
