@@ -426,7 +426,7 @@ func (s *Service) CreateAdditionalAssignmentsForHIT(ctx context.Context, c Calle
 	if err := maxRunes("UniqueRequestToken", in.UniqueRequestToken, MaxRequestTokenRunes); err != nil {
 		return nil, err
 	}
-	err = s.store.Write(ctx, func(tx Tx) error {
+	err = s.store.Write(WithWriteKey(ctx, "requester:"+c.RequesterID), func(tx Tx) error {
 		now := s.now()
 		h, err := s.ownHIT(ctx, tx, c, in.HITId)
 		if err != nil {
@@ -501,7 +501,7 @@ func (s *Service) SendBonus(ctx context.Context, c Caller, in *SendBonusInput) (
 	if amount < 1 || amount > MaxReward {
 		return nil, Errorf(ErrOutOfRange, "The value %s is invalid for BonusAmount. Valid values range from 0.01 to %s.", amount, MaxReward)
 	}
-	err := s.store.Write(ctx, func(tx Tx) error {
+	err := s.store.Write(WithWriteKey(ctx, "requester:"+c.RequesterID), func(tx Tx) error {
 		now := s.now()
 		a, err := s.ownAssignment(ctx, tx, c, in.AssignmentId, "Submitted,Approved,Rejected")
 		if err != nil {

@@ -183,7 +183,8 @@ func (s *Service) createHIT(ctx context.Context, c Caller, newType *HITType, in 
 		return nil, err
 	}
 	var out *HITData
-	err = s.store.Write(ctx, func(tx Tx) error {
+	// One requester's HITs all draw on its balance: writers take turns.
+	err = s.store.Write(WithWriteKey(ctx, "requester:"+c.RequesterID), func(tx Tx) error {
 		// Funding adds to h's money fields: each attempt starts from the draft.
 		h := new(*draft)
 		if in.HITLayoutId != "" {

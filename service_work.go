@@ -281,7 +281,7 @@ func (s *Service) PreviewHITGroup(ctx context.Context, workerID, hitTypeID strin
 // two live assignments of one HIT, however many accepts race.
 func (s *Service) AcceptHIT(ctx context.Context, workerID, hitID string) (*Assignment, error) {
 	var a *Assignment
-	err := s.store.Write(ctx, func(tx Tx) error {
+	err := s.store.Write(WithWriteKey(ctx, "hit:"+hitID), func(tx Tx) error {
 		h, err := visibleHIT(ctx, tx, hitID)
 		if err != nil {
 			return err
@@ -299,7 +299,8 @@ func (s *Service) AcceptHIT(ctx context.Context, workerID, hitID string) (*Assig
 // ("accept and work on the next one").
 func (s *Service) AcceptFromGroup(ctx context.Context, workerID, hitTypeID string) (*Assignment, error) {
 	var a *Assignment
-	err := s.store.Write(ctx, func(tx Tx) error {
+	// Workers accepting from one group all want its oldest open HIT.
+	err := s.store.Write(WithWriteKey(ctx, "group:"+hitTypeID), func(tx Tx) error {
 		hits, err := tx.OpenHITs(ctx, OpenHITQuery{HITTypeID: hitTypeID, WorkerID: workerID, Now: s.now(), Limit: 1})
 		if err != nil {
 			return err
@@ -329,15 +330,15 @@ func (s *Service) accept(ctx context.Context, tx Tx, workerID string, h *HIT) (*
 	} else if blocked {
 		return nil, Errorf(ErrHITNotFound, "Hit %s does not exist.", h.ID) // a blocked worker does not see the requester's HITs
 	}
-	if prior, err := tx.LiveAssignment(ctx, h.ID, workerID); err == nil {
-		if prior.Status == AssignmentAccepted {
-			return nil, Errorf(ErrAlreadyAccepted, "You have already accepted this HIT (assignment %s).", prior.ID)
-		}
-		return nil, Errorf(ErrAlreadyAccepted, "You have already submitted this HIT.")
-	} else if !errors.Is(err, ErrNoRows) {
-		return nil, err
-	}
+	// Whether the worker holds this HIT already is left to the insert
+	// (a unique index) rather than read first: on PostgreSQL that read
+	// would take a predicate lock that every other accept's insert
+	// conflicts with. The existing assignment is looked up only to word
+	// the refusal.
 	if h.Available() == 0 {
+		if err := alreadyAccepted(ctx, tx, h.ID, workerID); err != nil {
+			return nil, err
+		}
 		return nil, Errorf(ErrHITNotAvailable, "All assignments of this HIT have been taken.")
 	}
 	t, err := tx.HITType(ctx, h.HITTypeID)
@@ -361,6 +362,9 @@ func (s *Service) accept(ctx context.Context, tx Tx, workerID string, h *HIT) (*
 		AutoApprovalDelayInSeconds: t.AutoApprovalDelayInSeconds,
 	}
 	if err := tx.InsertAssignment(ctx, a); errors.Is(err, ErrDuplicate) {
+		if err := alreadyAccepted(ctx, tx, h.ID, workerID); err != nil {
+			return nil, err
+		}
 		return nil, Errorf(ErrAlreadyAccepted, "You have already accepted this HIT.")
 	} else if err != nil {
 		return nil, err
@@ -370,6 +374,21 @@ func (s *Service) accept(ctx context.Context, tx Tx, workerID string, h *HIT) (*
 		return nil, err
 	}
 	return a, s.emit(ctx, tx, h, EventAssignmentAccepted, a.ID, now)
+}
+
+// alreadyAccepted returns the AlreadyAccepted error for a worker who holds
+// a live assignment of the HIT, and nil when they hold none.
+func alreadyAccepted(ctx context.Context, tx Tx, hitID, workerID string) error {
+	prior, err := tx.LiveAssignment(ctx, hitID, workerID)
+	switch {
+	case errors.Is(err, ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	case prior.Status == AssignmentAccepted:
+		return Errorf(ErrAlreadyAccepted, "You have already accepted this HIT (assignment %s).", prior.ID)
+	}
+	return Errorf(ErrAlreadyAccepted, "You have already submitted this HIT.")
 }
 
 // workerAssignment loads an assignment of the worker's; workerID "" trusts

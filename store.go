@@ -98,7 +98,8 @@ type Tx interface {
 	OpenHITs(ctx context.Context, q OpenHITQuery) ([]*HIT, error)
 
 	// Assignments. InsertAssignment sets a.Seq and returns ErrDuplicate
-	// when the worker already holds a live assignment of the HIT.
+	// when the worker already holds a live assignment of the HIT; the
+	// transaction stays usable after that ErrDuplicate.
 	InsertAssignment(ctx context.Context, a *Assignment) error
 	UpdateAssignment(ctx context.Context, a *Assignment) error
 	Assignment(ctx context.Context, id string) (*Assignment, error)
@@ -187,4 +188,23 @@ type Tx interface {
 	UpdateLayout(ctx context.Context, l *HITLayout) error
 	Layout(ctx context.Context, id string) (*HITLayout, error)                 // deleted ones included
 	ListLayouts(ctx context.Context, requesterID string) ([]*HITLayout, error) // live ones, creation order
+}
+
+type writeKeyCtx struct{}
+
+// WithWriteKey marks the Write made with ctx as one of many that change
+// the same hot row, named by key ("requester:ID" for a requester's
+// balance, "hit:ID" for a HIT's slots). A store whose write transactions
+// run concurrently (package postgres) makes writers with equal keys take
+// turns before their transactions begin, instead of letting them conflict
+// and retry; a store with one writer (package sqlite) ignores it. It is a
+// hint for throughput, never needed for correctness.
+func WithWriteKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, writeKeyCtx{}, key)
+}
+
+// WriteKey returns the key WithWriteKey put in ctx, or "".
+func WriteKey(ctx context.Context) string {
+	k, _ := ctx.Value(writeKeyCtx{}).(string)
+	return k
 }

@@ -48,6 +48,18 @@
 //     leave side effects outside the database until after Write returns.
 //     The Service's transactions are written that way.
 //
+//     Serializable isolation has one cost that matters here: writers of
+//     one hot row — every CreateHIT of a requester changes its balance,
+//     every accept of a HIT its slot counters — conflict whenever they
+//     overlap, and all but one of them run again. The Service names such a
+//     row with hitd.WithWriteKey, and writers with the same key take turns
+//     before their transactions begin (turns.go): in the process on a
+//     mutex, across nodes on a PostgreSQL advisory lock held by the
+//     connection the transaction then runs on. The transaction's snapshot
+//     is taken after the lock, so it sees the previous holder's commit and
+//     does not conflict with it. Keys never nest (a transaction takes at
+//     most one), so turns cannot deadlock.
+//
 //   - Reads are REPEATABLE READ, READ ONLY: one consistent snapshot, never
 //     a serialization failure.
 //
@@ -83,6 +95,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hitd/hitd"
@@ -120,7 +133,13 @@ type Store struct {
 	db      *sql.DB
 	dialect *sqltx.Dialect
 	schema  string
+	turns   turns
+	retries atomic.Int64
 }
+
+// Retries is how many write transactions have been run again after a
+// serialization failure or deadlock since Open.
+func (s *Store) Retries() int64 { return s.retries.Load() }
 
 var _ hitd.Store = (*Store)(nil)
 
@@ -277,18 +296,34 @@ var (
 
 // Read runs fn in a read-only transaction on one snapshot.
 func (s *Store) Read(ctx context.Context, fn func(hitd.Tx) error) error {
-	return s.inTx(ctx, readOpts, fn)
+	return s.inTx(ctx, s.db, readOpts, fn)
 }
 
 // Write runs fn in a serializable transaction, running it again (up to
 // maxAttempts times) when PostgreSQL aborts it for a conflict with a
-// concurrent transaction.
+// concurrent transaction. When ctx carries a write key (hitd.WithWriteKey),
+// writers with the same key take turns, across all nodes, before their
+// transactions begin (see turns).
 func (s *Store) Write(ctx context.Context, fn func(hitd.Tx) error) error {
+	key := hitd.WriteKey(ctx)
+	if key == "" {
+		return s.retry(ctx, s.db, fn)
+	}
+	release, conn, err := s.turns.take(ctx, s.db, key)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return s.retry(ctx, conn, fn)
+}
+
+func (s *Store) retry(ctx context.Context, db sqltx.Beginner, fn func(hitd.Tx) error) error {
 	var err error
 	for attempt := range maxAttempts {
-		if err = s.inTx(ctx, writeOpts, fn); err == nil || !retryable(err) {
+		if err = s.inTx(ctx, db, writeOpts, fn); err == nil || !retryable(err) {
 			return err
 		}
+		s.retries.Add(1)
 		// Jittered exponential backoff, 0.5 ms doubling to at most 50 ms.
 		limit := min(500*time.Microsecond<<min(attempt, 7), 50*time.Millisecond)
 		select {
@@ -300,8 +335,8 @@ func (s *Store) Write(ctx context.Context, fn func(hitd.Tx) error) error {
 	return fmt.Errorf("postgres: gave up after %d conflicting attempts: %w", maxAttempts, err)
 }
 
-func (s *Store) inTx(ctx context.Context, opts *sql.TxOptions, fn func(hitd.Tx) error) error {
-	return sqltx.Run(ctx, s.db, opts, func(tx *sql.Tx) error { return fn(sqltx.New(tx, s.dialect)) })
+func (s *Store) inTx(ctx context.Context, db sqltx.Beginner, opts *sql.TxOptions, fn func(hitd.Tx) error) error {
+	return sqltx.Run(ctx, db, opts, func(tx *sql.Tx) error { return fn(sqltx.New(tx, s.dialect)) })
 }
 
 // Ping checks that the database answers.

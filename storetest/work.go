@@ -164,11 +164,23 @@ func testAssignments(t *testing.T, s hitd.Store) {
 	if a1.Seq <= 0 {
 		t.Fatalf("InsertAssignment did not set Seq")
 	}
-	// One live assignment per worker and HIT.
-	if err := s.Write(ctx, func(tx hitd.Tx) error {
-		return tx.InsertAssignment(ctx, assignment("AS2", "H1", "W1", hitd.AssignmentAccepted, t0))
-	}); !errors.Is(err, hitd.ErrDuplicate) {
-		t.Errorf("second live assignment: %v", err)
+	// One live assignment per worker and HIT; the refusal leaves the
+	// transaction usable, so the caller can look the live one up.
+	write(t, s, func(tx hitd.Tx) error {
+		if err := tx.InsertAssignment(ctx, assignment("AS2", "H1", "W1", hitd.AssignmentAccepted, t0)); !errors.Is(err, hitd.ErrDuplicate) {
+			t.Errorf("second live assignment: %v", err)
+		}
+		live, err := tx.LiveAssignment(ctx, "H1", "W1")
+		if err != nil || live.ID != "AS1" {
+			t.Errorf("LiveAssignment after the refused insert = %+v, %v", live, err)
+		}
+		return nil
+	})
+	if err := s.Read(ctx, func(tx hitd.Tx) error {
+		_, err := tx.Assignment(ctx, "AS2")
+		return err
+	}); !errors.Is(err, hitd.ErrNoRows) {
+		t.Errorf("the refused assignment was stored: %v", err)
 	}
 	// Once returned, the worker may take the HIT again.
 	write(t, s, func(tx hitd.Tx) error {

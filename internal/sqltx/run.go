@@ -5,10 +5,15 @@ import (
 	"database/sql"
 )
 
+// Beginner starts transactions: a *sql.DB, or one *sql.Conn of it.
+type Beginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
 // Run runs fn in a transaction on db with opts (nil: the driver's
 // default), committing when fn returns nil and rolling back when it fails
 // or panics.
-func Run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(*sql.Tx) error) (err error) {
+func Run(ctx context.Context, db Beginner, opts *sql.TxOptions, fn func(*sql.Tx) error) (err error) {
 	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return err

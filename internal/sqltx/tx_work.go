@@ -3,6 +3,7 @@ package sqltx
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -63,7 +64,7 @@ func (t *txn) ListReviewableHITs(ctx context.Context, q hitd.ReviewableQuery) ([
 
 func (t *txn) OverfundedHITs(ctx context.Context, now time.Time, limit int) ([]*hitd.HIT, error) {
 	return scanHITs(t.query(ctx, `SELECT `+hitCols+` FROM hits INDEXED BY hits_overfunded
-		WHERE funded > pending + submitted AND expires_at <= ? ORDER BY expires_at LIMIT ?`, ms(now), limit))
+		WHERE funded > 0 AND funded > pending + submitted AND expires_at <= ? ORDER BY expires_at LIMIT ?`, ms(now), limit))
 }
 
 // --- workers, sessions, invites ---
@@ -260,14 +261,20 @@ func scanAssignments(rows *sql.Rows, err error) ([]*hitd.Assignment, error) {
 	return collect(rows, err, scanAssignment)
 }
 
+// InsertAssignment relies on the assignments_live_per_worker index, not on
+// a prior read, to refuse a second live assignment: ON CONFLICT … DO
+// NOTHING reports it without an error, so the transaction stays usable
+// (on PostgreSQL a failed statement would abort it) and the caller may
+// look the existing assignment up.
 func (t *txn) InsertAssignment(ctx context.Context, a *hitd.Assignment) error {
 	err := t.queryRow(ctx, `INSERT INTO assignments (id, hit_id, hit_type_id, requester_id, worker_id, status, accepted_at,
 		deadline, auto_approval_delay, submitted_at, auto_approve_at, approved_at, rejected_at, due_at, answer, feedback)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (hit_id, worker_id) WHERE status NOT IN ('Returned', 'Abandoned') DO NOTHING RETURNING seq`,
 		a.ID, a.HITID, a.HITTypeID, a.RequesterID, a.WorkerID, string(a.Status), ms(a.AcceptTime), ms(a.Deadline),
 		a.AutoApprovalDelayInSeconds, nullMS(a.SubmitTime), nullMS(a.AutoApprovalTime), nullMS(a.ApprovalTime),
 		nullMS(a.RejectionTime), nullMS(a.DueAt()), a.Answer, a.RequesterFeedback).Scan(&a.Seq)
-	if t.d.IsUnique(err) {
+	if errors.Is(err, sql.ErrNoRows) || t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
 	return err
