@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -195,4 +196,56 @@ func FuzzDecodeInput(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestEpochTimestampsMatchesTreeRewrite checks the byte-level rewrite of
+// output timestamps against decoding the whole document, converting by
+// member name and encoding it again, on output with timestamps in nested
+// objects and arrays, nulls, and strings that look like timestamp members.
+func TestEpochTimestampsMatchesTreeRewrite(t *testing.T) {
+	at := time.Date(2026, 11, 23, 12, 0, 0, 250_000_000, time.UTC)
+	type asg struct {
+		AssignmentId string     `json:"AssignmentId"`
+		AcceptTime   time.Time  `json:"AcceptTime"`
+		SubmitTime   *time.Time `json:"SubmitTime"`
+		ApprovalTime *time.Time `json:"ApprovalTime,omitempty"`
+		Answer       string     `json:"Answer"`
+	}
+	out := struct {
+		Assignments []asg     `json:"Assignments"`
+		Deadline    time.Time `json:"Deadline"`
+		Note        string    `json:"Note"`
+	}{
+		Assignments: []asg{
+			{AssignmentId: "A1", AcceptTime: at, SubmitTime: new(at.Add(1500 * time.Millisecond)), Answer: `{"CreationTime":"x"} "Deadline":"2026-01-01T00:00:00Z"`},
+			{AssignmentId: "A2", AcceptTime: at.Add(-time.Hour), ApprovalTime: new(at.Add(time.Second)), Answer: `\":\"CreationTime\":\"`},
+		},
+		Deadline: at.Add(2 * time.Second),
+		Note:     `"SubmitTime":"not a time"`,
+	}
+	b, err := EncodeOutput(out, ISO8601)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, err := epochTimestamps(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := rewriteTimestamps(b, toEpoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x, y any
+	if err := json.Unmarshal(fast, &x); err != nil {
+		t.Fatalf("rewritten output is not JSON: %v\n%s", err, fast)
+	}
+	if err := json.Unmarshal(tree, &y); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(x, y) {
+		t.Errorf("byte rewrite:\n%s\ntree rewrite:\n%s", fast, tree)
+	}
+	if !strings.Contains(string(fast), `"AcceptTime":1795435200.25`) || !strings.Contains(string(fast), `"SubmitTime":null`) {
+		t.Errorf("rewritten: %s", fast)
+	}
 }

@@ -76,15 +76,63 @@ func DecodeInput(body []byte, in any) error {
 }
 
 // EncodeOutput encodes an operation's output with timestamps in format f.
+// HTML characters are not escaped (a Question's markup stays readable), as
+// AWS writes them.
 func EncodeOutput(out any, f TimeFormat) ([]byte, error) {
-	b, err := json.Marshal(out)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
 		return nil, err
 	}
-	if f == EpochSeconds && hasTimestampMember(b) {
-		return rewriteTimestamps(b, toEpoch)
+	b := bytes.TrimRight(buf.Bytes(), "\n")
+	if f == EpochSeconds {
+		return epochTimestamps(b)
 	}
 	return b, nil
+}
+
+// epochTimestamps rewrites, in JSON that encoding/json wrote, every
+// timestamp member's RFC 3339 string into epoch seconds, in place of
+// decoding and re-encoding the whole document. It finds string members by
+// the bytes `":"`, which only occur between a member's name and its string
+// value: inside a JSON string every quote is escaped. The values, written
+// by time.Time's MarshalJSON, hold no quotes or escapes.
+func epochTimestamps(b []byte) ([]byte, error) {
+	var out []byte
+	done := 0 // b[:done] is in out
+	for i := 0; ; {
+		k := bytes.Index(b[i:], []byte(`":"`))
+		if k < 0 {
+			break
+		}
+		k += i
+		i = k + 3
+		start := bytes.LastIndexByte(b[:k], '"')
+		name := string(b[start+1 : k])
+		if !timestampMembers[name] {
+			continue
+		}
+		end := bytes.IndexByte(b[i:], '"')
+		if end < 0 {
+			return nil, fmt.Errorf("encode %s: unterminated value", name)
+		}
+		end += i
+		v, err := toEpoch(name, string(b[i:end]))
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = make([]byte, 0, len(b))
+		}
+		out = append(out, b[done:k+2]...) // through `":`
+		out = append(out, v.(json.Number)...)
+		done, i = end+1, end+1
+	}
+	if out == nil {
+		return b, nil
+	}
+	return append(out, b[done:]...), nil
 }
 
 func hasTimestampMember(b []byte) bool {
