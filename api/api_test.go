@@ -249,3 +249,12 @@ func TestEpochTimestampsMatchesTreeRewrite(t *testing.T) {
 		t.Errorf("rewritten: %s", fast)
 	}
 }
+
+func TestTimestampSuffixesCoverEveryMember(t *testing.T) {
+	for _, name := range TimestampMembers() {
+		key := []byte(`"` + name + `"`)
+		if !hasTimestampMember(key) {
+			t.Errorf("%s: not found by hasTimestampMember", name)
+		}
+	}
+}

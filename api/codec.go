@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -135,7 +136,14 @@ func epochTimestamps(b []byte) ([]byte, error) {
 	return append(out, b[done:]...), nil
 }
 
+// timestampSuffixes end every timestamp member's name: four scans rule
+// most documents out before the eleven exact ones.
+var timestampSuffixes = [][]byte{[]byte(`Time"`), []byte(`Deadline"`), []byte(`Expiration"`), []byte(`ExpireAt"`)}
+
 func hasTimestampMember(b []byte) bool {
+	if !slices.ContainsFunc(timestampSuffixes, func(suffix []byte) bool { return bytes.Contains(b, suffix) }) {
+		return false
+	}
 	for name := range timestampMembers {
 		if bytes.Contains(b, []byte(`"`+name+`"`)) {
 			return true
