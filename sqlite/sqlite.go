@@ -68,6 +68,9 @@ type Store struct {
 	write   *sql.DB
 	read    *sql.DB
 	dialect *sqltx.Dialect
+	// Prepared statements of each pool: modernc.org/sqlite parses a
+	// query's text on every call otherwise.
+	readStmts, writeStmts *sqltx.Stmts
 
 	// Group commit (write.go).
 	mu       sync.Mutex
@@ -138,7 +141,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	s := &Store{write: w, read: r, dialect: Dialect(),
+	s := &Store{write: w, read: r, dialect: Dialect(), readStmts: sqltx.NewStmts(r, 256), writeStmts: sqltx.NewStmts(w, 256),
 		wake: make(chan struct{}, 1), turnDone: make(chan outcome, 1), stopped: make(chan struct{})}
 	go s.writer()
 	return s, nil
@@ -183,7 +186,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 
 // Read runs fn in a read transaction.
 func (s *Store) Read(ctx context.Context, fn func(hitd.Tx) error) error {
-	return sqltx.Run(ctx, s.read, nil, func(tx *sql.Tx) error { return fn(sqltx.New(tx, s.dialect)) })
+	return sqltx.Run(ctx, s.read, nil, func(tx *sql.Tx) error { return fn(sqltx.NewCached(tx, s.dialect, s.readStmts)) })
 }
 
 // Write runs fn in a write transaction, usually shared with other
@@ -198,7 +201,7 @@ func (s *Store) Read(ctx context.Context, fn func(hitd.Tx) error) error {
 // for fn to hand the transaction back, so that deadlocks, as it always
 // has on the single write connection.
 func (s *Store) Write(ctx context.Context, fn func(hitd.Tx) error) error {
-	return s.exec(ctx, func(tx *sql.Tx) error { return fn(sqltx.New(tx, s.dialect)) })
+	return s.exec(ctx, func(tx *sql.Tx) error { return fn(sqltx.NewCached(tx, s.dialect, s.writeStmts)) })
 }
 
 // Ping checks that the database answers.
@@ -221,7 +224,7 @@ func (s *Store) Close() error {
 		}
 		s.signal()
 		<-s.stopped
-		s.closeErr = errors.Join(s.read.Close(), s.write.Close())
+		s.closeErr = errors.Join(s.readStmts.Close(), s.writeStmts.Close(), s.read.Close(), s.write.Close())
 	})
 	return s.closeErr
 }

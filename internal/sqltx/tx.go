@@ -66,22 +66,39 @@ func (d *Dialect) sql(q string) string {
 // New returns the hitd.Tx view of tx.
 func New(tx *sql.Tx, d *Dialect) hitd.Tx { return &txn{tx: tx, d: d} }
 
+// NewCached is New with the cache of prepared statements of the *sql.DB
+// that tx belongs to.
+func NewCached(tx *sql.Tx, d *Dialect, stmts *Stmts) hitd.Tx { return &txn{tx: tx, d: d, stmts: stmts} }
+
 // txn implements hitd.Tx on one *sql.Tx.
 type txn struct {
-	tx *sql.Tx
-	d  *Dialect
+	tx    *sql.Tx
+	d     *Dialect
+	stmts *Stmts
 }
 
 func (t *txn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, t.d.sql(q), args...)
+	q = t.d.sql(q)
+	if st := t.stmts.get(q); st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
 }
 
 func (t *txn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.d.sql(q), args...)
+	q = t.d.sql(q)
+	if st := t.stmts.get(q); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, q, args...)
 }
 
 func (t *txn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.d.sql(q), args...)
+	q = t.d.sql(q)
+	if st := t.stmts.get(q); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
 }
 
 func ms(t time.Time) int64     { return t.UnixMilli() }
