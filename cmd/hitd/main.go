@@ -165,6 +165,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	smtpAddr := fs.String("smtp-addr", envOr("HITD_SMTP_ADDR", ""), "SMTP server host:port for Email notifications (env HITD_SMTP_ADDR; user and password from HITD_SMTP_USER / HITD_SMTP_PASSWORD)")
 	smtpFrom := fs.String("smtp-from", envOr("HITD_SMTP_FROM", "hitd <hitd@localhost>"), "From address of Email notifications (env HITD_SMTP_FROM)")
 	contentOrigin := fs.String("content-origin", envOr("HITD_CONTENT_ORIGIN", ""), "the origin browsers reach --content-listen at (env HITD_CONTENT_ORIGIN; default http://ADDR)")
+	debugListen := fs.String("debug-listen", envOr("HITD_DEBUG_LISTEN", ""), "serve Go's profiler (net/http/pprof, /debug/pprof/) on this address, e.g. 127.0.0.1:6060; never a public one (env HITD_DEBUG_LISTEN)")
 	sandboxListen := fs.String("sandbox-listen", envOr("HITD_SANDBOX_LISTEN", ""), "also serve the sandbox realm (API and worker site) on this address (env HITD_SANDBOX_LISTEN)")
 	sandboxHosts := fs.String("sandbox-hosts", envOr("HITD_SANDBOX_HOSTS", defaultSandboxHosts), "comma-separated host names whose requests go to the sandbox realm on every listener (env HITD_SANDBOX_HOSTS; \"\" for none)")
 	sandboxPublicURL := fs.String("sandbox-public-url", envOr("HITD_SANDBOX_PUBLIC_URL", ""), "the sandbox worker site's base URL as browsers reach it (env HITD_SANDBOX_PUBLIC_URL; default: from each request)")
@@ -283,6 +284,13 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 	if *sandboxListen != "" {
 		servers = append(servers, newHTTPServer(sandboxHandler, logger))
 		addrs = append(addrs, *sandboxListen)
+	}
+	if *debugListen != "" {
+		stop, err := serveDebug(*debugListen, logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	var lns []net.Listener
 	for _, addr := range addrs {
