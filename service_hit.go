@@ -531,6 +531,12 @@ func hitDataList(ctx context.Context, tx Tx, hits []*HIT, now time.Time) ([]*HIT
 // the same as the first.
 const seqTokenPrefix = "s1."
 
+// NextTokenAfter returns the NextToken that resumes a listing after the
+// row with the given Seq (the same opaque token a page would return). It
+// exists for tools that resume a listing at a known point, such as the
+// load tool (cmd/hitd-bench) reaching the last page of a long ListHITs.
+func NextTokenAfter(seq int64) string { return encodeSeqToken(seq) }
+
 func encodeSeqToken(seq int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(seqTokenPrefix + strconv.FormatInt(seq, 10)))
 }
