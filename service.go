@@ -43,6 +43,7 @@ type Service struct {
 	clock Clock
 	ids   IDSource
 	cfg   Config
+	keys  keyCache // recent access-key lookups (keycache.go)
 }
 
 // NewService returns a Service. ids may be the zero IDSource (crypto/rand).

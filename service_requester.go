@@ -101,6 +101,7 @@ func (s *Service) EnsureRootRequester(ctx context.Context, accessKeyID, secret s
 		}
 		return p.flush(ctx, tx)
 	})
+	s.keys.forget() // the root's keys may have changed
 	if err != nil {
 		return nil, false, internal("ensure root requester", err)
 	}
@@ -185,6 +186,7 @@ func (s *Service) mirroredRequester(ctx context.Context, accessKeyID string, ret
 		local = r
 		return tx.UpdateRequester(ctx, r)
 	})
+	s.keys.forget() // the mirrored requester's keys may have changed
 	if errors.Is(err, ErrDuplicate) {
 		// Two requests mirrored the same requester at once: the other won.
 		if retried {
@@ -200,11 +202,18 @@ func (s *Service) mirroredRequester(ctx context.Context, accessKeyID string, ret
 
 // LookupSecret returns the secret and requester ID for an access key, for
 // signature verification. ok is false when the key is unknown.
+// Answers are remembered for KeyCacheTTL.
 func (s *Service) LookupSecret(ctx context.Context, accessKeyID string) (secret, requesterID string, ok bool, err error) {
+	now := s.now()
+	e, ok, gen := s.keys.get(accessKeyID, now)
+	if ok {
+		return e.secret, e.requesterID, true, nil
+	}
 	r, ok, err := s.LookupRequester(ctx, accessKeyID)
 	if err != nil || !ok {
 		return "", "", false, err
 	}
+	s.keys.put(accessKeyID, keyEntry{secret: r.SecretAccessKey, requesterID: r.ID, until: now.Add(KeyCacheTTL)}, gen)
 	return r.SecretAccessKey, r.ID, true, nil
 }
 
