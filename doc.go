@@ -28,7 +28,8 @@
 // Files by concern:
 //
 //   - requester.go, service_requester.go: requesters, credentials, the
-//     root requester, realm mirroring (Config.Accounts).
+//     root requester, realm mirroring (Config.Accounts); keycache.go: the
+//     second-long memory of access-key lookups behind signature checks.
 //   - hit.go, service_hit.go: HIT types and HITs (the requester's side).
 //   - layout.go, service_layout.go: HIT layouts, HTML templates with ${name}
 //     placeholders that CreateHIT renders into an HTMLQuestion.
