@@ -240,15 +240,17 @@ func checkXMLText(s string) error {
 		return fmt.Errorf("is not valid UTF-8")
 	}
 	for _, r := range s {
-		if !isXMLChar(r) {
+		if !IsXMLChar(r) {
 			return fmt.Errorf("contains the character %U, which XML does not allow", r)
 		}
 	}
 	return nil
 }
 
-// isXMLChar is XML 1.0's Char production.
-func isXMLChar(r rune) bool {
+// IsXMLChar reports whether XML 1.0 allows r (its Char production): text
+// that ends up in a Question, such as layout parameter values, may hold
+// only these.
+func IsXMLChar(r rune) bool {
 	return r == '\t' || r == '\n' || r == '\r' ||
 		(r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
 }
