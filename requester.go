@@ -5,6 +5,9 @@ import "time"
 // Requester is an account that posts work and pays for it. Its secret is
 // kept as given because SigV4 verification needs it to compute the HMAC; it
 // is only ever compared in constant time.
+//
+// Admin and ConsolePasswordHash belong to the requester console
+// (service_console.go); no API output carries them.
 type Requester struct {
 	ID              string
 	Name            string
@@ -12,7 +15,23 @@ type Requester struct {
 	SecretAccessKey string
 	Balance         Cents
 	Root            bool // the requester configured by HITD_ROOT_* or generated at first start
-	CreationTime    time.Time
+	// Admin lets the requester manage the server from the console
+	// (`hitd requester create --admin`). Root does not imply it.
+	Admin bool
+	// ConsolePasswordHash is the bcrypt hash of the console password set
+	// by `hitd requester set-password`; nil when none is set, and the
+	// requester then signs in to the console with its secret access key only.
+	ConsolePasswordHash []byte `json:"-"`
+	CreationTime        time.Time
+}
+
+// RequesterSession is a requester console login. Only the SHA-256 of its
+// token is stored, as for worker sessions.
+type RequesterSession struct {
+	TokenHash    []byte
+	RequesterID  string
+	CreationTime time.Time
+	Expiration   time.Time
 }
 
 // RequestToken remembers a UniqueRequestToken so a retried create is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -15,8 +16,9 @@ type Config struct {
 	AllowHTTPExternalURLs bool
 	// StartingBalance is credited to every new requester.
 	StartingBalance Cents
-	// PasswordCost is the bcrypt cost for worker passwords (0: bcrypt's
-	// default). Tests lower it; production should not.
+	// PasswordCost is the bcrypt cost for worker passwords and requester
+	// console passwords (0: bcrypt's default). Tests lower it; production
+	// should not.
 	PasswordCost int
 	// Deliverer sends notifications (package notify); nil turns delivery
 	// off, while events still queue in the outbox.
@@ -29,7 +31,9 @@ type Config struct {
 	Accounts RequesterDirectory
 }
 
-// RequesterDirectory finds requesters by access key; *Service is one.
+// RequesterDirectory finds requesters by access key; *Service is one. The
+// requester it returns carries its ConsolePasswordHash: a mirrored realm
+// checks console sign-ins against it (ConsoleLogin).
 type RequesterDirectory interface {
 	LookupRequester(ctx context.Context, accessKeyID string) (r *Requester, ok bool, err error)
 }
@@ -44,6 +48,9 @@ type Service struct {
 	ids   IDSource
 	cfg   Config
 	keys  keyCache // recent access-key lookups (keycache.go)
+
+	dummyOnce sync.Once // dummyPasswordHash (service_console.go)
+	dummy     []byte
 }
 
 // NewService returns a Service. ids may be the zero IDSource (crypto/rand).

@@ -15,6 +15,16 @@ func errMirroredAccounts() error {
 // CreateRequester makes a new requester with fresh credentials and the
 // configured starting balance.
 func (s *Service) CreateRequester(ctx context.Context, name string) (*Requester, error) {
+	return s.createRequester(ctx, name, false)
+}
+
+// CreateAdminRequester is CreateRequester for a requester who may manage
+// the server from the requester console (Requester.Admin).
+func (s *Service) CreateAdminRequester(ctx context.Context, name string) (*Requester, error) {
+	return s.createRequester(ctx, name, true)
+}
+
+func (s *Service) createRequester(ctx context.Context, name string, admin bool) (*Requester, error) {
 	if s.cfg.Accounts != nil {
 		return nil, errMirroredAccounts()
 	}
@@ -26,6 +36,7 @@ func (s *Service) CreateRequester(ctx context.Context, name string) (*Requester,
 		Name:            name,
 		AccessKeyID:     s.ids.AccessKeyID(),
 		SecretAccessKey: s.ids.SecretAccessKey(),
+		Admin:           admin,
 		CreationTime:    s.now(),
 	}
 	var r *Requester
@@ -141,16 +152,17 @@ func (s *Service) LookupRequester(ctx context.Context, accessKeyID string) (r *R
 }
 
 // mirroredRequester looks an access key up in Config.Accounts and makes
-// sure this store holds the same requester (same ID, name and keys),
-// creating it with StartingBalance the first time. The balance returned is
-// this realm's.
+// sure this store holds the same requester (same ID, name, keys, Root and
+// Admin), creating it with StartingBalance the first time. The balance
+// returned is this realm's. The console password is not mirrored: the
+// mirrored realm checks it against Config.Accounts (ConsoleLogin).
 func (s *Service) mirroredRequester(ctx context.Context, accessKeyID string, retried bool) (*Requester, bool, error) {
 	src, ok, err := s.cfg.Accounts.LookupRequester(ctx, accessKeyID)
 	if err != nil || !ok {
 		return nil, false, err
 	}
 	same := func(r *Requester) bool {
-		return r.Name == src.Name && r.AccessKeyID == src.AccessKeyID && r.SecretAccessKey == src.SecretAccessKey && r.Root == src.Root
+		return r.Name == src.Name && r.AccessKeyID == src.AccessKeyID && r.SecretAccessKey == src.SecretAccessKey && r.Root == src.Root && r.Admin == src.Admin
 	}
 	var local *Requester
 	err = s.store.Read(ctx, func(tx Tx) error {
@@ -169,7 +181,7 @@ func (s *Service) mirroredRequester(ctx context.Context, accessKeyID string, ret
 		r, err := tx.RequesterByID(ctx, src.ID)
 		switch {
 		case errors.Is(err, ErrNoRows):
-			local = &Requester{ID: src.ID, Name: src.Name, AccessKeyID: src.AccessKeyID, SecretAccessKey: src.SecretAccessKey, Root: src.Root, CreationTime: s.now()}
+			local = &Requester{ID: src.ID, Name: src.Name, AccessKeyID: src.AccessKeyID, SecretAccessKey: src.SecretAccessKey, Root: src.Root, Admin: src.Admin, CreationTime: s.now()}
 			p := purse{now: local.CreationTime}
 			p.deposit(local, s.cfg.StartingBalance)
 			if err := tx.InsertRequester(ctx, local); err != nil {
@@ -182,7 +194,7 @@ func (s *Service) mirroredRequester(ctx context.Context, accessKeyID string, ret
 			local = r // a concurrent request mirrored it first
 			return nil
 		}
-		r.Name, r.AccessKeyID, r.SecretAccessKey, r.Root = src.Name, src.AccessKeyID, src.SecretAccessKey, src.Root
+		r.Name, r.AccessKeyID, r.SecretAccessKey, r.Root, r.Admin = src.Name, src.AccessKeyID, src.SecretAccessKey, src.Root, src.Admin
 		local = r
 		return tx.UpdateRequester(ctx, r)
 	})

@@ -55,6 +55,12 @@ func validateCredentials(username, password string) error {
 	if n < MinUsernameRunes || n > MaxUsernameRunes || !usernameRE.MatchString(username) {
 		return Errorf(ErrInvalidParameter, "A username is %d to %d characters: letters, digits, '.', '_' and '-', starting with a letter or digit.", MinUsernameRunes, MaxUsernameRunes)
 	}
+	return validatePassword(password)
+}
+
+// validatePassword applies the password rules workers and requester
+// console passwords share.
+func validatePassword(password string) error {
 	if utf8.RuneCountInString(password) < MinPasswordRunes {
 		return Errorf(ErrInvalidParameter, "A password must be at least %d characters long.", MinPasswordRunes)
 	}
@@ -131,8 +137,6 @@ func (s *Service) CreateWorkerInvite(ctx context.Context) (string, error) {
 	return code, nil
 }
 
-// dummyHash makes a failed lookup cost as much as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("hitd-no-such-user"), bcrypt.MinCost)
 
 // LoginWorker checks a username and password and opens a session. The
 // returned token is the session cookie value or the API bearer token.
@@ -150,7 +154,7 @@ func (s *Service) LoginWorker(ctx context.Context, username, password string) (t
 		return "", nil, internal("login", err)
 	}
 	if w == nil {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(s.dummyPasswordHash(), []byte(password)) // as much work as a wrong password
 		return "", nil, Errorf(ErrNotAuthenticated, "The username or password is wrong.")
 	}
 	if bcrypt.CompareHashAndPassword(w.PasswordHash, []byte(password)) != nil {

@@ -45,6 +45,10 @@ type Tx interface {
 	RequesterByAccessKey(ctx context.Context, accessKeyID string) (*Requester, error)
 	RootRequester(ctx context.Context) (*Requester, error)
 	ListRequesters(ctx context.Context) ([]*Requester, error)
+	// Requester console sessions (ErrDuplicate if the hash is taken).
+	InsertRequesterSession(ctx context.Context, s *RequesterSession) error
+	RequesterSessionByTokenHash(ctx context.Context, hash []byte) (*RequesterSession, error)
+	DeleteRequesterSession(ctx context.Context, hash []byte) error
 
 	// InsertHITType stores t unless a type with its ID exists; inserted
 	// says which happened.

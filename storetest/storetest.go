@@ -24,6 +24,7 @@ func Run(t *testing.T, open Opener) {
 		fn   func(*testing.T, hitd.Store)
 	}{
 		{"Requesters", testRequesters},
+		{"RequesterConsole", testRequesterConsole},
 		{"HITTypes", testHITTypes},
 		{"HITs", testHITs},
 		{"ListHITsPagination", testListHITs},

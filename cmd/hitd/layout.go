@@ -27,7 +27,7 @@ func layoutCreate() adminCommand {
 			fs.StringVar(&name, "name", "", "the layout's name (default: the file's name)")
 		},
 		required: []string{"requester", "file"},
-		check: func() error {
+		check: func(io.Reader) error {
 			b, err := os.ReadFile(file)
 			if err != nil {
 				return err

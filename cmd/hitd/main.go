@@ -41,7 +41,9 @@ Usage:
   hitd tls init [--name HOST]... [--force] [--data-dir DIR | --dir DIR]
   hitd migrate [--data-dir DIR] [--db URL] [--sandbox-db URL]
   hitd db copy --from sqlite:PATH --to postgres://USER@HOST/DATABASE [--force]
-  hitd requester create --name NAME [--data-dir DIR] [--db URL]
+  hitd requester create --name NAME [--admin] [--data-dir DIR] [--db URL]
+  hitd requester set-password --access-key-id ID [--data-dir DIR] [--db URL]
+      (the console password from HITD_REQUESTER_PASSWORD or one line of standard input)
   hitd requester list [--data-dir DIR] [--db URL]
   hitd requester deposit --access-key-id ID --amount 100.00 [--data-dir DIR] [--db URL]
   hitd requester notify-credentials --access-key-id ID --aws-access-key-id KEY [--region R] [--data-dir DIR] [--db URL]
@@ -65,7 +67,7 @@ Run "hitd <command> -h" for a command's flags.
 `
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	if err := runIO(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "hitd:", err)
 		}
@@ -73,7 +75,14 @@ func main() {
 	}
 }
 
+// run is runIO with nothing on standard input.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runIO(ctx, args, strings.NewReader(""), stdout, stderr)
+}
+
+// runIO runs the command args names; stdin is read only by commands that
+// take a secret there (requester set-password).
+func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return flag.ErrHelp
@@ -101,7 +110,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if !ok {
 			return fmt.Errorf("unknown %s command %q (want %s)", args[0], args[1], strings.Join(names, ", "))
 		}
-		return cmd().exec(ctx, args[2:], stdout, stderr)
+		return cmd().exec(ctx, args[2:], stdin, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -458,11 +467,11 @@ type adminCommand struct {
 	operandName string
 	// check validates the flags beyond required ones, before the store is
 	// opened; nil: nothing to check.
-	check func() error
+	check func(stdin io.Reader) error
 	run   func(ctx context.Context, svc *hitd.Service, stdout io.Writer) error
 }
 
-func (c adminCommand) exec(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func (c adminCommand) exec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var sf storeFlags
@@ -497,7 +506,7 @@ func (c adminCommand) exec(ctx context.Context, args []string, stdout, stderr io
 		return fmt.Errorf("%s: unexpected argument %q", c.name, fs.Arg(0))
 	}
 	if c.check != nil {
-		if err := c.check(); err != nil {
+		if err := c.check(stdin); err != nil {
 			return fmt.Errorf("%s: %w", c.name, err)
 		}
 	}
@@ -526,7 +535,7 @@ func (c adminCommand) exec(ctx context.Context, args []string, stdout, stderr io
 // adminCommands are the subcommands of "hitd requester", "hitd worker",
 // "hitd layout" and "hitd outbox".
 var adminCommands = map[string]map[string]func() adminCommand{
-	"requester": {"create": requesterCreate, "list": requesterList, "deposit": requesterDeposit, "notify-credentials": requesterNotifyCredentials},
+	"requester": {"create": requesterCreate, "list": requesterList, "deposit": requesterDeposit, "notify-credentials": requesterNotifyCredentials, "set-password": requesterSetPassword},
 	"worker":    {"create": workerCreate, "invite": workerInvite, "list": workerList, "masters": workerMasters},
 	"layout":    {"create": layoutCreate, "list": layoutList, "show": layoutShow, "delete": layoutDelete},
 	"outbox":    {"list": outboxList, "retry": outboxRetry},
@@ -534,17 +543,28 @@ var adminCommands = map[string]map[string]func() adminCommand{
 
 func requesterCreate() adminCommand {
 	var name string
+	var admin bool
 	return adminCommand{
-		name:     "requester create",
-		flags:    func(fs *flag.FlagSet) { fs.StringVar(&name, "name", "", "requester name (required)") },
+		name: "requester create",
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&name, "name", "", "requester name (required)")
+			fs.BoolVar(&admin, "admin", false, "let the requester manage the server from the requester console")
+		},
 		required: []string{"name"},
 		run: func(ctx context.Context, svc *hitd.Service, stdout io.Writer) error {
-			r, err := svc.CreateRequester(ctx, name)
+			create := svc.CreateRequester
+			if admin {
+				create = svc.CreateAdminRequester
+			}
+			r, err := create(ctx, name)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "RequesterId:     %s\nName:            %s\nAccessKeyId:     %s\nSecretAccessKey: %s\nBalance:         %s\n",
 				r.ID, r.Name, r.AccessKeyID, r.SecretAccessKey, r.Balance)
+			if r.Admin {
+				fmt.Fprintln(stdout, "Admin:           yes")
+			}
 			return nil
 		},
 	}
@@ -559,13 +579,15 @@ func requesterList() adminCommand {
 				return err
 			}
 			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "REQUESTER ID\tNAME\tACCESS KEY ID\tBALANCE\tROOT\tCREATED")
-			for _, r := range rs {
-				root := ""
-				if r.Root {
-					root = "yes"
+			fmt.Fprintln(tw, "REQUESTER ID\tNAME\tACCESS KEY ID\tBALANCE\tROOT\tADMIN\tCREATED")
+			yes := func(b bool) string {
+				if b {
+					return "yes"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.AccessKeyID, r.Balance, root, r.CreationTime.Format(time.RFC3339))
+				return ""
+			}
+			for _, r := range rs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.AccessKeyID, r.Balance, yes(r.Root), yes(r.Admin), r.CreationTime.Format(time.RFC3339))
 			}
 			return tw.Flush()
 		},
@@ -658,7 +680,7 @@ func workerMasters() adminCommand {
 			fs.StringVar(&grant, "grant", "", "the WorkerId to grant Masters to")
 			fs.StringVar(&revoke, "revoke", "", "the WorkerId to revoke Masters from")
 		},
-		check: func() error {
+		check: func(io.Reader) error {
 			if (grant == "") == (revoke == "") {
 				return errors.New("give one of --grant WORKERID or --revoke WORKERID")
 			}

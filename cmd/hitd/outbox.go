@@ -19,7 +19,7 @@ func outboxList() adminCommand {
 	return adminCommand{
 		name:  "outbox list",
 		flags: func(fs *flag.FlagSet) { fs.StringVar(&status, "status", hitd.OutboxDead, "Pending, Delivered or Dead") },
-		check: func() error {
+		check: func(io.Reader) error {
 			switch status {
 			case hitd.OutboxPending, hitd.OutboxDelivered, hitd.OutboxDead:
 				return nil

@@ -480,6 +480,11 @@ func convert(v any, pgType string) (any, error) {
 		}
 	case []byte:
 		if pgType == "bytea" {
+			if x == nil {
+				// The driver returns an empty BLOB as a nil []byte (NULL
+				// comes as a nil any, above), which pgx would send as NULL.
+				return []byte{}, nil
+			}
 			return x, nil
 		}
 	}

@@ -76,7 +76,12 @@ type deployment struct {
 	root    hitd.Caller
 	hits    []string // plain, with a layout
 	session string   // alice's login
+	// other is an admin requester's access key; consoleSession its
+	// console login with consolePassword.
+	other, consoleSession string
 }
+
+const consolePassword = "console-password-1"
 
 const alicePassword = "alice-password-1"
 
@@ -97,9 +102,13 @@ func deploy(t *testing.T) *deployment {
 		t.Fatal(err)
 	}
 	d.root = hitd.Caller{RequesterID: root.ID}
-	other, err := svc.CreateRequester(ctx, "Other lab")
+	other, err := svc.CreateAdminRequester(ctx, "Other lab")
 	must(other, err)
 	must(svc.Deposit(ctx, hitd.DepositInput{AccessKeyID: other.AccessKeyID, Amount: "12.34"}))
+	must(nil, svc.SetConsolePassword(ctx, other.AccessKeyID, consolePassword))
+	d.other = other.AccessKeyID
+	d.consoleSession, _, err = svc.ConsoleLogin(ctx, other.AccessKeyID, consolePassword)
+	must(nil, err)
 	must(nil, svc.SetNotifyCredentials(ctx, root.AccessKeyID, hitd.NotifyCredentials{AccessKeyID: "AKIAEXAMPLE", SecretAccessKey: "s3cret", Region: "eu-west-1"}))
 
 	workers := map[string]*hitd.Worker{}
@@ -298,6 +307,13 @@ func TestCopyRoundTrip(t *testing.T) {
 	}
 	if msgs, err := pg.WorkerMessages(ctx, alice.ID, 10); err != nil || len(msgs) != 1 {
 		t.Errorf("alice's messages on PostgreSQL: %+v, %v", msgs, err)
+	}
+	// So did the requester console's passwords, admins and sessions.
+	if r, err := pg.RequesterForConsoleSession(ctx, d.consoleSession); err != nil || r.AccessKeyID != d.other || !r.Admin {
+		t.Errorf("console session on PostgreSQL: %+v, %v", r, err)
+	}
+	if _, r, err := pg.ConsoleLogin(ctx, d.other, consolePassword); err != nil || !r.Admin {
+		t.Errorf("console login on PostgreSQL: %+v, %v", r, err)
 	}
 
 	// New rows continue each identity after the copied ones (a HIT's

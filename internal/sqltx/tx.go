@@ -129,21 +129,32 @@ func jsonText(v any) (any, error) {
 	return string(b), nil
 }
 
-const requesterCols = `id, name, access_key_id, secret_access_key, balance_cents, is_root, created_at`
+const requesterCols = `id, name, access_key_id, secret_access_key, balance_cents, is_root, is_admin, console_password_hash, created_at`
 
 func scanRequester(row interface{ Scan(...any) error }) (*hitd.Requester, error) {
 	var r hitd.Requester
-	var root, created int64
-	if err := row.Scan(&r.ID, &r.Name, &r.AccessKeyID, &r.SecretAccessKey, &r.Balance, &root, &created); err != nil {
+	var root, admin, created int64
+	if err := row.Scan(&r.ID, &r.Name, &r.AccessKeyID, &r.SecretAccessKey, &r.Balance, &root, &admin, &r.ConsolePasswordHash, &created); err != nil {
 		return nil, noRows(err)
 	}
-	r.Root, r.CreationTime = root == 1, fromMS(created)
+	if len(r.ConsolePasswordHash) == 0 {
+		r.ConsolePasswordHash = nil // none set: the same on both stores
+	}
+	r.Root, r.Admin, r.CreationTime = root == 1, admin == 1, fromMS(created)
 	return &r, nil
 }
 
+// blob is b for a NOT NULL BLOB column: nil becomes empty, not NULL.
+func blob(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
 func (t *txn) InsertRequester(ctx context.Context, r *hitd.Requester) error {
-	_, err := t.exec(ctx, `INSERT INTO requesters (`+requesterCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.Name, r.AccessKeyID, r.SecretAccessKey, int64(r.Balance), boolInt(r.Root), ms(r.CreationTime))
+	_, err := t.exec(ctx, `INSERT INTO requesters (`+requesterCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Name, r.AccessKeyID, r.SecretAccessKey, int64(r.Balance), boolInt(r.Root), boolInt(r.Admin), blob(r.ConsolePasswordHash), ms(r.CreationTime))
 	if t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
@@ -151,8 +162,9 @@ func (t *txn) InsertRequester(ctx context.Context, r *hitd.Requester) error {
 }
 
 func (t *txn) UpdateRequester(ctx context.Context, r *hitd.Requester) error {
-	res, err := t.exec(ctx, `UPDATE requesters SET name = ?, access_key_id = ?, secret_access_key = ?, balance_cents = ?, is_root = ? WHERE id = ?`,
-		r.Name, r.AccessKeyID, r.SecretAccessKey, int64(r.Balance), boolInt(r.Root), r.ID)
+	res, err := t.exec(ctx, `UPDATE requesters SET name = ?, access_key_id = ?, secret_access_key = ?, balance_cents = ?, is_root = ?,
+		is_admin = ?, console_password_hash = ? WHERE id = ?`,
+		r.Name, r.AccessKeyID, r.SecretAccessKey, int64(r.Balance), boolInt(r.Root), boolInt(r.Admin), blob(r.ConsolePasswordHash), r.ID)
 	if t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
@@ -188,6 +200,32 @@ func (t *txn) RootRequester(ctx context.Context) (*hitd.Requester, error) {
 func (t *txn) ListRequesters(ctx context.Context) ([]*hitd.Requester, error) {
 	rows, err := t.query(ctx, `SELECT `+requesterCols+` FROM requesters ORDER BY created_at, id`)
 	return collect(rows, err, scanRequester)
+}
+
+func (t *txn) InsertRequesterSession(ctx context.Context, s *hitd.RequesterSession) error {
+	_, err := t.exec(ctx, `INSERT INTO requester_sessions (token_hash, requester_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		s.TokenHash, s.RequesterID, ms(s.CreationTime), ms(s.Expiration))
+	if t.d.IsUnique(err) {
+		return hitd.ErrDuplicate
+	}
+	return err
+}
+
+func (t *txn) RequesterSessionByTokenHash(ctx context.Context, hash []byte) (*hitd.RequesterSession, error) {
+	var s hitd.RequesterSession
+	var created, expires int64
+	err := t.queryRow(ctx, `SELECT token_hash, requester_id, created_at, expires_at FROM requester_sessions WHERE token_hash = ?`, hash).
+		Scan(&s.TokenHash, &s.RequesterID, &created, &expires)
+	if err != nil {
+		return nil, noRows(err)
+	}
+	s.CreationTime, s.Expiration = fromMS(created), fromMS(expires)
+	return &s, nil
+}
+
+func (t *txn) DeleteRequesterSession(ctx context.Context, hash []byte) error {
+	_, err := t.exec(ctx, `DELETE FROM requester_sessions WHERE token_hash = ?`, hash)
+	return err
 }
 
 const hitTypeCols = `id, requester_id, title, description, keywords, reward_cents, assignment_duration, auto_approval_delay, qualification_requirements, created_at`
