@@ -112,6 +112,7 @@ func (s *Site) Handler() http.Handler {
 	mux.HandleFunc("POST /qualifications/{id}/{action}", s.qualAction)
 	mux.HandleFunc("GET /qualifications/tests/{id}", s.qualTest)
 	mux.HandleFunc("POST /qualifications/tests/{id}", s.submitQualTest)
+	s.consoleRoutes(mux)                                 // the requester console, /requester (console.go)
 	mux.HandleFunc(externalSubmitPath, s.externalSubmit) // GET and POST, as MTurk took both
 	mux.Handle("GET /static/", staticHandler())
 	if s.contentO == "" {
@@ -191,6 +192,10 @@ type page struct {
 	Sandbox    bool         // the sandbox realm's site
 	Flash      string
 	Data       any
+	// Console marks a requester console page (/requester): the nav bar is
+	// the console's, and Requester is who is signed in to it (nil: nobody).
+	Console   bool
+	Requester *hitd.Requester
 }
 
 // render writes a page with the given status.
