@@ -171,9 +171,7 @@ func (s *Service) RequesterForConsoleSession(ctx context.Context, token string) 
 		if err != nil {
 			return err
 		}
-		// The store looked the hash up by equality; compare again in
-		// constant time so no timing of ours depends on the secret.
-		if subtle.ConstantTimeCompare(sess.TokenHash, hash) != 1 || !s.now().Before(sess.Expiration) {
+		if !s.sessionLive(sess.TokenHash, hash, sess.Expiration) {
 			return ErrNoRows
 		}
 		r, err = tx.RequesterByID(ctx, sess.RequesterID)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"time"
 
 	"unicode/utf8"
 
@@ -171,6 +172,15 @@ func (s *Service) LoginWorker(ctx context.Context, username, password string) (t
 	return token, w, nil
 }
 
+// sessionLive reports whether a session the store found by the token's
+// hash is still valid: the store looked the hash up by equality, so it is
+// compared again in constant time (no timing of ours depends on the
+// secret), and the session must not have expired. Worker and requester
+// console sessions both use it.
+func (s *Service) sessionLive(stored, hash []byte, expiration time.Time) bool {
+	return subtle.ConstantTimeCompare(stored, hash) == 1 && s.now().Before(expiration)
+}
+
 // WorkerForSession returns the worker a session token belongs to.
 func (s *Service) WorkerForSession(ctx context.Context, token string) (*Worker, error) {
 	if token == "" {
@@ -183,9 +193,7 @@ func (s *Service) WorkerForSession(ctx context.Context, token string) (*Worker, 
 		if err != nil {
 			return err
 		}
-		// The store looked the hash up by equality; compare again in
-		// constant time so no timing of ours depends on the secret.
-		if subtle.ConstantTimeCompare(sess.TokenHash, hash) != 1 || !s.now().Before(sess.Expiration) {
+		if !s.sessionLive(sess.TokenHash, hash, sess.Expiration) {
 			return ErrNoRows
 		}
 		w, err = tx.WorkerByID(ctx, sess.WorkerID)
