@@ -138,7 +138,6 @@ func (s *Service) CreateWorkerInvite(ctx context.Context) (string, error) {
 	return code, nil
 }
 
-
 // LoginWorker checks a username and password and opens a session. The
 // returned token is the session cookie value or the API bearer token.
 func (s *Service) LoginWorker(ctx context.Context, username, password string) (token string, w *Worker, err error) {
