@@ -53,13 +53,3 @@ func (l *Lease) Resign(ctx context.Context) error {
 	_, err := l.store.pool.Exec(ctx, `DELETE FROM leases WHERE name = $1 AND holder = $2`, l.name, l.holder)
 	return err
 }
-
-// Holder returns who holds the lease now ("" if nobody does).
-func (l *Lease) Holder(ctx context.Context) (string, error) {
-	var holder string
-	err := l.store.pool.QueryRow(ctx, `SELECT holder FROM leases WHERE name = $1 AND expires_at >= clock_timestamp()`, l.name).Scan(&holder)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil
-	}
-	return holder, err
-}

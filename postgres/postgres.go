@@ -219,18 +219,6 @@ func retryable(err error) bool {
 	return c == "40001" || c == "40P01"
 }
 
-// Migrate opens the database at url, applies pending migrations to schema
-// (see Options.Schema) and returns the versions it applied.
-func Migrate(ctx context.Context, url, schema string) ([]string, error) {
-	s, err := Open(ctx, url, Options{Schema: schema, MaxConns: 2})
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-	// Open applied everything; report what the table holds.
-	return s.Versions(ctx)
-}
-
 // Versions lists the migrations applied to the store's schema, in order.
 func (s *Store) Versions(ctx context.Context) ([]string, error) { return sqltx.Versions(ctx, s.db) }
 
