@@ -242,13 +242,24 @@ func rootRequester(ctx context.Context, store hitd.Store) (*hitd.Requester, erro
 	return r, err
 }
 
-// requesterByKey reads the requester with an access key id.
-func requesterByKey(ctx context.Context, store hitd.Store, key string) (*hitd.Requester, error) {
-	var r *hitd.Requester
-	err := store.Read(ctx, func(tx hitd.Tx) error {
+// openAsRequester opens the deployment's store from this process and reads
+// the requester the tool signs as; on failure it records it in s and
+// returns ok=false. The caller closes the store.
+func openAsRequester(ctx context.Context, s *Scenario, d *deployment) (st hitd.Store, r *hitd.Requester, ok bool) {
+	st, err := d.db.open(ctx)
+	if err != nil {
+		s.fail(1, "open the server's store: "+err.Error())
+		return nil, nil, false
+	}
+	err = st.Read(ctx, func(tx hitd.Tx) error {
 		var err error
-		r, err = tx.RequesterByAccessKey(ctx, key)
+		r, err = tx.RequesterByAccessKey(ctx, d.key)
 		return err
 	})
-	return r, err
+	if err != nil {
+		st.Close()
+		s.fail(1, "find the requester: "+err.Error())
+		return nil, nil, false
+	}
+	return st, r, true
 }

@@ -28,17 +28,11 @@ func (b *bench) scenarioList(ctx context.Context) *Scenario {
 		return s
 	}
 	defer d.close()
-	st, err := d.db.open(ctx)
-	if err != nil {
-		s.fail(1, "open the server's store: "+err.Error())
+	st, req, ok := openAsRequester(ctx, s, d)
+	if !ok {
 		return s
 	}
 	defer st.Close()
-	req, err := requesterByKey(ctx, st, d.key)
-	if err != nil {
-		s.fail(1, "find the requester: "+err.Error())
-		return s
-	}
 
 	// The last page holds the last 10 HITs: it follows the HIT 11th from
 	// the end. Against a --target with HITs of its own, the newest HITs

@@ -113,17 +113,11 @@ func (b *bench) scenarioScheduler(ctx context.Context) *Scenario {
 		}
 	}
 	smp := d.sample()
-	st, err := d.db.open(ctx)
-	if err != nil {
-		s.fail(1, "open the server's store: "+err.Error())
+	st, req, ok := openAsRequester(ctx, s, d)
+	if !ok {
 		return s
 	}
 	defer st.Close()
-	req, err := requesterByKey(ctx, st, d.key)
-	if err != nil {
-		s.fail(1, "find the requester: "+err.Error())
-		return s
-	}
 	t := benchHITType(req.ID, benchAutoApprove)
 	if err := st.Write(ctx, func(tx hitd.Tx) error { _, err := tx.InsertHITType(ctx, t); return err }); err != nil {
 		s.fail(1, "insert the HIT type: "+err.Error())
