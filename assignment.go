@@ -132,6 +132,9 @@ type LedgerEntry struct {
 	To     string
 	Amount Cents
 	Ref    string // the HIT, assignment or bonus the movement is for
+	// RequesterID is the requester whose money moved: the one credited,
+	// debited, or whose HIT paid.
+	RequesterID string
 }
 
 // LedgerKind says why money moved.

@@ -50,6 +50,13 @@ const (
 	ErrAlreadyAccepted  Code = "AlreadyAccepted" // the worker already holds an assignment of this HIT
 	ErrNotQualified     Code = "NotQualified"    // the worker does not meet the HIT's qualification requirements
 	ErrInvalidAnswer    Code = "InvalidAnswer"   // a submission breaks the form's constraints; see Error.Fields
+
+	// Requester-console codes: the console and `hitd batch` report them;
+	// the Requester API never does.
+	ErrProjectNotFound   Code = "ProjectDoesNotExist"
+	ErrBatchNotFound     Code = "BatchDoesNotExist"
+	ErrInvalidBatchState Code = "InvalidBatchState" // e.g. publishing a batch twice
+	ErrInvalidBatchInput Code = "InvalidBatchInput" // a row or column of an input or review file is wrong; the message names it
 )
 
 // Error is the domain's error type: a Code and a human-readable Message.

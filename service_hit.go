@@ -604,34 +604,40 @@ func (s *Service) UpdateExpirationForHIT(ctx context.Context, c Caller, in *Upda
 		if err != nil {
 			return err
 		}
-		before, old := h.StatusAt(now), h.Expiration
-		h.Expiration = at
-		// Expiring releases the unused slots' money; extending an expired
-		// HIT funds its open slots again (or fails with InsufficientFunds).
-		extended := at.After(old) && at.After(now)
-		if extended {
-			h.ExpiryNotified = false
-		} else if !at.After(now) {
-			h.ExpiryNotified = true // the HITExpired event goes out now
-		}
-		if err := s.settleAndSave(ctx, tx, h, now); err != nil {
-			return err
-		}
-		switch {
-		case extended:
-			return s.emit(ctx, tx, h, EventHITExtended, "", now)
-		case !at.After(now) && old.After(now):
-			if err := s.emit(ctx, tx, h, EventHITExpired, "", now); err != nil {
-				return err
-			}
-			return s.emitIfReviewable(ctx, tx, h, before, now)
-		}
-		return nil
+		return s.setExpiration(ctx, tx, h, at, now)
 	})
 	if err != nil {
 		return nil, internal("UpdateExpirationForHIT", err)
 	}
 	return &Empty{}, nil
+}
+
+// setExpiration moves a live HIT's expiration to at (not before now),
+// settles its money and emits HITExtended or HITExpired, in tx.
+func (s *Service) setExpiration(ctx context.Context, tx Tx, h *HIT, at, now time.Time) error {
+	before, old := h.StatusAt(now), h.Expiration
+	h.Expiration = at
+	// Expiring releases the unused slots' money; extending an expired
+	// HIT funds its open slots again (or fails with InsufficientFunds).
+	extended := at.After(old) && at.After(now)
+	if extended {
+		h.ExpiryNotified = false
+	} else if !at.After(now) {
+		h.ExpiryNotified = true // the HITExpired event goes out now
+	}
+	if err := s.settleAndSave(ctx, tx, h, now); err != nil {
+		return err
+	}
+	switch {
+	case extended:
+		return s.emit(ctx, tx, h, EventHITExtended, "", now)
+	case !at.After(now) && old.After(now):
+		if err := s.emit(ctx, tx, h, EventHITExpired, "", now); err != nil {
+			return err
+		}
+		return s.emitIfReviewable(ctx, tx, h, before, now)
+	}
+	return nil
 }
 
 // UpdateHITTypeOfHIT moves a HIT to another of the caller's HIT types.

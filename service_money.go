@@ -14,11 +14,11 @@ type purse struct {
 	entries []LedgerEntry
 }
 
-func (p *purse) record(kind LedgerKind, from, to string, amount Cents, ref string) {
+func (p *purse) record(kind LedgerKind, requesterID, from, to string, amount Cents, ref string) {
 	if amount == 0 {
 		return
 	}
-	p.entries = append(p.entries, LedgerEntry{Time: p.now, Kind: kind, From: from, To: to, Amount: amount, Ref: ref})
+	p.entries = append(p.entries, LedgerEntry{Time: p.now, Kind: kind, From: from, To: to, Amount: amount, Ref: ref, RequesterID: requesterID})
 }
 
 func (p *purse) flush(ctx context.Context, tx Tx) error {
@@ -33,7 +33,7 @@ func (p *purse) flush(ctx context.Context, tx Tx) error {
 // deposit credits a requester from outside the marketplace.
 func (p *purse) deposit(r *Requester, amount Cents) {
 	r.Balance += amount
-	p.record(LedgerDeposit, externalAccount, requesterAccount(r.ID), amount, "")
+	p.record(LedgerDeposit, r.ID, externalAccount, requesterAccount(r.ID), amount, "")
 }
 
 // fund makes n more of h's slots funded, taking their cost from r.
@@ -49,7 +49,7 @@ func (p *purse) fund(r *Requester, h *HIT, t *HITType, n int) error {
 	r.Balance -= cost
 	h.Funded += n
 	h.Reserved += cost
-	p.record(LedgerReserve, requesterAccount(r.ID), hitAccount(h.ID), cost, h.ID)
+	p.record(LedgerReserve, r.ID, requesterAccount(r.ID), hitAccount(h.ID), cost, h.ID)
 	return nil
 }
 
@@ -62,7 +62,7 @@ func (p *purse) release(r *Requester, h *HIT, t *HITType, n int) {
 	r.Balance += cost
 	h.Funded -= n
 	h.Reserved -= cost
-	p.record(LedgerRelease, hitAccount(h.ID), requesterAccount(r.ID), cost, h.ID)
+	p.record(LedgerRelease, r.ID, hitAccount(h.ID), requesterAccount(r.ID), cost, h.ID)
 }
 
 // pay settles one funded slot of h for an approved assignment: the reward
@@ -72,8 +72,8 @@ func (p *purse) pay(h *HIT, t *HITType, w *Worker, a *Assignment) {
 	h.Funded--
 	h.Reserved -= t.Reward + fee
 	w.Earnings += t.Reward
-	p.record(LedgerReward, hitAccount(h.ID), workerAccount(w.ID), t.Reward, a.ID)
-	p.record(LedgerFee, hitAccount(h.ID), feesAccount, fee, a.ID)
+	p.record(LedgerReward, h.RequesterID, hitAccount(h.ID), workerAccount(w.ID), t.Reward, a.ID)
+	p.record(LedgerFee, h.RequesterID, hitAccount(h.ID), feesAccount, fee, a.ID)
 }
 
 // reprice moves h's reserve to the slot cost of a new type: the difference
@@ -86,10 +86,10 @@ func (p *purse) reprice(r *Requester, h *HIT, newType *HITType) error {
 			return Errorf(ErrInsufficientFunds, "This Requester has insufficient funds in their account to complete this transaction. Changing the reward needs %s more and the available balance is %s.", diff, r.Balance)
 		}
 		r.Balance -= diff
-		p.record(LedgerReserve, requesterAccount(r.ID), hitAccount(h.ID), diff, h.ID)
+		p.record(LedgerReserve, r.ID, requesterAccount(r.ID), hitAccount(h.ID), diff, h.ID)
 	case diff < 0:
 		r.Balance += -diff
-		p.record(LedgerRelease, hitAccount(h.ID), requesterAccount(r.ID), -diff, h.ID)
+		p.record(LedgerRelease, r.ID, hitAccount(h.ID), requesterAccount(r.ID), -diff, h.ID)
 	}
 	h.Reserved = want
 	return nil
@@ -103,8 +103,8 @@ func (p *purse) bonus(r *Requester, w *Worker, b *BonusPayment) error {
 	}
 	r.Balance -= total
 	w.Earnings += b.Amount
-	p.record(LedgerBonus, requesterAccount(r.ID), workerAccount(w.ID), b.Amount, b.ID)
-	p.record(LedgerBonusFee, requesterAccount(r.ID), feesAccount, b.Fee, b.ID)
+	p.record(LedgerBonus, r.ID, requesterAccount(r.ID), workerAccount(w.ID), b.Amount, b.ID)
+	p.record(LedgerBonusFee, r.ID, requesterAccount(r.ID), feesAccount, b.Fee, b.ID)
 	return nil
 }
 

@@ -192,6 +192,39 @@ type Tx interface {
 	UpdateLayout(ctx context.Context, l *HITLayout) error
 	Layout(ctx context.Context, id string) (*HITLayout, error)                 // deleted ones included
 	ListLayouts(ctx context.Context, requesterID string) ([]*HITLayout, error) // live ones, creation order
+	// UpdateLayoutHTML replaces a layout's template (a project's layout
+	// is edited with its project).
+	UpdateLayoutHTML(ctx context.Context, id, html string) error
+
+	// Projects and batches (the requester console). InsertProject and
+	// InsertBatch set Seq and return ErrDuplicate when the ID is taken.
+	InsertProject(ctx context.Context, p *Project) error
+	UpdateProject(ctx context.Context, p *Project) error
+	Project(ctx context.Context, id string) (*Project, error)                 // deleted ones included
+	ListProjects(ctx context.Context, requesterID string) ([]*Project, error) // live ones, Seq order
+	InsertBatch(ctx context.Context, b *Batch) error
+	// UpdateBatch changes Name, Status, HITTypeID, MaxAssignments and
+	// PublishTime.
+	UpdateBatch(ctx context.Context, b *Batch) error
+	Batch(ctx context.Context, id string) (*Batch, error)
+	// ListBatches returns a requester's batches, of one project unless
+	// projectID is "", newest first.
+	ListBatches(ctx context.Context, requesterID, projectID string) ([]*Batch, error)
+	InsertBatchRows(ctx context.Context, rows []*BatchRow) error
+	SetBatchRowHIT(ctx context.Context, batchID string, index int, hitID string) error
+	BatchRows(ctx context.Context, batchID string) ([]*BatchRow, error) // in Index order
+	// BatchHITs returns the HITs made from a batch's rows, disposed ones
+	// included, in row order.
+	BatchHITs(ctx context.Context, batchID string) ([]*HIT, error)
+	// BatchAssignments returns every assignment of a batch's HITs, in row
+	// order and then Seq order.
+	BatchAssignments(ctx context.Context, batchID string) ([]*Assignment, error)
+
+	// ListLedger returns a page of one requester's ledger entries.
+	ListLedger(ctx context.Context, q LedgerQuery) ([]LedgerEntry, error)
+	// RequesterWorkerStats counts, per worker, the assignments of a
+	// requester's HITs by status; in no particular order.
+	RequesterWorkerStats(ctx context.Context, requesterID string) ([]*WorkerStats, error)
 }
 
 type writeKeyCtx struct{}

@@ -232,3 +232,23 @@ func firstRepeat(names []string) string {
 	}
 	return ""
 }
+
+// FromBatch turns a batch's results (hitd.Service.BatchResults) into what
+// WriteResults writes.
+func FromBatch(b *hitd.Batch, results []hitd.BatchResult) ResultsBatch {
+	out := ResultsBatch{InputColumns: b.Columns, Rows: make([]ResultRow, len(results))}
+	for i, r := range results {
+		out.Rows[i] = ResultRow{HIT: r.HIT, HITType: r.HITType, Input: r.Row.Input(b.Columns), Assignment: r.Assignment}
+	}
+	return out
+}
+
+// ReviewDecisions turns a reviewed results file's decisions (ParseReview)
+// into the Service's, keeping each one's row for messages.
+func ReviewDecisions(ds []Decision) []hitd.ReviewDecision {
+	out := make([]hitd.ReviewDecision, len(ds))
+	for i, d := range ds {
+		out[i] = hitd.ReviewDecision{AssignmentID: d.AssignmentID, Approve: d.Approve, Feedback: d.Feedback, Line: d.Row}
+	}
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/hitd/hitd"
+	"github.com/hitd/hitd/api"
 )
 
 // This file is the requester console's first slice, under /requester:
@@ -35,6 +36,51 @@ func (s *Site) consoleRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /requester/logout", s.consoleLogout)
 	mux.HandleFunc("GET /requester", s.consoleDashboard)
 	mux.HandleFunc("GET /requester/{$}", s.consoleDashboard)
+	s.consoleProjectRoutes(mux) // projects and batches (console_projects.go)
+	s.consoleReviewRoutes(mux)  // review, workers, ledger, admin (console_review.go)
+}
+
+// consoleUser returns the requester signed in to the console. When nobody
+// is, it redirects a GET to the sign-in page (and answers anything else
+// with 401) and returns ok=false; so does an internal error, after
+// rendering it.
+func (s *Site) consoleUser(w http.ResponseWriter, r *http.Request) (req *hitd.Requester, ok bool) {
+	req, ok = s.consoleSession(w, r)
+	if !ok {
+		return nil, false
+	}
+	if req == nil {
+		if r.Method == http.MethodGet {
+			redirect(w, r, consolePath+"/login")
+		} else {
+			s.render(w, r, http.StatusUnauthorized, "console_login", &page{Title: "Requester sign-in", Console: true,
+				Data: consoleLoginData{Error: "Your session has ended. Sign in again."}})
+		}
+		return nil, false
+	}
+	return req, true
+}
+
+// consoleError renders a domain error on a console page: its message and
+// a status that fits its code; internal errors are logged and shown as a
+// generic message.
+func (s *Site) consoleError(w http.ResponseWriter, r *http.Request, req *hitd.Requester, err error) {
+	code := hitd.ErrorCode(err)
+	if code == hitd.ErrInternal {
+		s.consoleFail(w, r, err)
+		return
+	}
+	status := api.WorkerStatus(code)
+	switch code {
+	case hitd.ErrProjectNotFound, hitd.ErrBatchNotFound:
+		status = http.StatusNotFound
+	case hitd.ErrInvalidBatchState:
+		status = http.StatusConflict
+	case hitd.ErrInvalidBatchInput:
+		status = http.StatusBadRequest
+	}
+	s.render(w, r, status, "error", &page{Title: titleFor(code), Console: true, Requester: req,
+		Data: errorData{Message: hitd.ErrorMessage(err)}})
 }
 
 // consoleSession returns the requester signed in to the console, or nil.

@@ -170,13 +170,28 @@ func staticHandler() http.Handler {
 const siteCSP = "default-src 'none'; style-src 'self'; img-src 'self' https: http: data:; media-src https: http:; " +
 	"frame-src *; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
+// consoleCSP is the policy of the requester console's pages (/requester):
+// the site's, plus the console's own script (/static/console.js: progress
+// bars, live layout previews) and connections back to the site for it.
+// Layout previews are sandboxed srcdoc frames (an opaque origin that may
+// not run script), which inherit this policy; so inline styles and
+// stylesheets from the web are allowed, for the preview to look like the
+// HIT. Nothing of a requester's HTML runs on the site's origin.
+const consoleCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline' https: http:; " +
+	"font-src https: http: data:; img-src 'self' https: http: data:; media-src https: http:; " +
+	"frame-src 'self' *; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
 // siteHeaders sets the security headers of the site's own pages. Handlers
 // of responses that live inside a question frame (/content/,
 // /mturk/externalSubmit) replace them.
 func siteHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", siteCSP)
+		if r.URL.Path == consolePath || strings.HasPrefix(r.URL.Path, consolePath+"/") {
+			h.Set("Content-Security-Policy", consoleCSP)
+		} else {
+			h.Set("Content-Security-Policy", siteCSP)
+		}
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")

@@ -43,3 +43,8 @@ func (t *txn) ListLayouts(ctx context.Context, requesterID string) ([]*hitd.HITL
 		WHERE requester_id = ? AND deleted = 0 ORDER BY seq`, requesterID)
 	return collect(rows, err, scanLayout)
 }
+
+func (t *txn) UpdateLayoutHTML(ctx context.Context, id, html string) error {
+	res, err := t.exec(ctx, `UPDATE hit_layouts SET html = ? WHERE id = ?`, html, id)
+	return affectedOne(res, err)
+}

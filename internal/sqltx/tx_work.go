@@ -367,8 +367,9 @@ func (t *txn) HasWorkedFor(ctx context.Context, requesterID, workerID string) (b
 func (t *txn) InsertLedgerEntries(ctx context.Context, entries []hitd.LedgerEntry) error {
 	for i := range entries {
 		e := &entries[i]
-		if err := t.queryRow(ctx, `INSERT INTO ledger (at, kind, from_account, to_account, amount_cents, ref) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq`,
-			ms(e.Time), string(e.Kind), e.From, e.To, int64(e.Amount), e.Ref).Scan(&e.Seq); err != nil {
+		if err := t.queryRow(ctx, `INSERT INTO ledger (at, kind, from_account, to_account, amount_cents, ref, requester_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+			ms(e.Time), string(e.Kind), e.From, e.To, int64(e.Amount), e.Ref, e.RequesterID).Scan(&e.Seq); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,3 @@
+// hitd requester console: progressive enhancements only; every page works
+// without this script.
+"use strict";
