@@ -322,6 +322,20 @@ var flashes = map[string]string{
 	"unavailable":   "That HIT is no longer available.",
 	"qualgranted":   "Granted — the qualification is yours.",
 	"qualrequested": "Requested — the requester will decide.",
+	// The requester console's.
+	"projectsaved":   "Project saved.",
+	"projectcopied":  "Project copied. This is the copy.",
+	"projectdeleted": "Project deleted.",
+	"batchpublished": "Batch published: its HITs are live.",
+	"batchcancelled": "Batch cancelled: its HITs have expired.",
+	"batchextended":  "Batch extended.",
+	"reviewed":       "Review saved.",
+	"bonussent":      "Bonus sent.",
+	"blocked":        "Worker blocked.",
+	"unblocked":      "Worker unblocked.",
+	"granted":        "Qualification granted.",
+	"deposited":      "Funds deposited.",
+	"workerupdated":  "Worker updated.",
 }
 
 func flash(r *http.Request) string { return flashes[r.URL.Query().Get("msg")] }
