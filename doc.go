@@ -49,6 +49,11 @@
 //   - notification.go, service_notify.go: notification settings, events
 //     written to the outbox in the changing transaction, delivery through
 //     the Deliverer interface (package notify implements it).
+//   - project.go, service_project.go: the requester console's projects (a
+//     HIT type's properties, per-HIT settings and a layout) and batches (an
+//     input file whose rows become HITs when published, all in one
+//     transaction), bulk review (ReviewAssignments), the per-requester
+//     ledger and worker statistics; service_console.go: console accounts.
 //   - service_due.go: time-driven work (abandonment, auto-approval, expiry,
 //     release of expired HITs' money, HIT-level review policies) that
 //     package scheduler applies in a loop, with outbox delivery.

@@ -37,6 +37,9 @@ func workTests() []struct {
 		{"ReviewRecords", testReviewRecords},
 		{"Notifications", testNotifications},
 		{"Layouts", testLayouts},
+		{"Projects", testProjects},
+		{"Batches", testBatches},
+		{"LedgerByRequester", testLedgerByRequester},
 	}
 }
 

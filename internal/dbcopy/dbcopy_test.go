@@ -75,6 +75,8 @@ type deployment struct {
 	clock   *hitd.FakeClock
 	root    hitd.Caller
 	hits    []string // plain, with a layout
+	project string   // a project with a published batch and a draft
+	batch   string   // the published batch
 	session string   // alice's login
 	// other is an admin requester's access key; consoleSession its
 	// console login with consolePassword.
@@ -152,6 +154,19 @@ func deploy(t *testing.T) *deployment {
 		HITLayoutId: layout.ID, HITLayoutParameters: []hitd.HITLayoutParameter{{Name: "url", Value: "https://example.org/cat.png"}},
 		AssignmentReviewPolicy: policy})
 	must(laid, err)
+	// A project with a published batch (with qualification requirements)
+	// and a draft one.
+	project, err := svc.CreateProject(ctx, d.root, &hitd.ProjectInput{Name: "Tweets", Title: "Rate a tweet", Description: "Positive or not",
+		Reward: "0.10", MaxAssignments: new(int64(1)), LifetimeInSeconds: new(int64(86400)), AssignmentDurationInSeconds: new(int64(600)),
+		QualificationRequirements: []hitd.QualificationRequirement{{QualificationTypeId: qual, Comparator: hitd.CmpExists}},
+		HTML:                      `<p>${text}</p><form><input name="a"></form>`})
+	must(project, err)
+	batch, err := svc.CreateBatch(ctx, d.root, &hitd.BatchInput{ProjectID: project.ID, Name: "tweets.csv",
+		Columns: []string{"text", "id"}, Rows: [][]string{{"héllo", "1"}, {"bye", "2"}}})
+	must(batch, err)
+	must(svc.PublishBatch(ctx, d.root, batch.ID, nil))
+	must(svc.CreateBatch(ctx, d.root, &hitd.BatchInput{ProjectID: project.ID, Columns: []string{"text"}, Rows: [][]string{{"draft"}}}))
+	d.project, d.batch = project.ID, batch.ID
 	d.hits = []string{plain.HIT.HITId, laid.HIT.HITId}
 
 	answer := func(v string) []qform.Field { return []qform.Field{{Name: "a", Values: []string{v}}} }
@@ -291,6 +306,13 @@ func TestCopyRoundTrip(t *testing.T) {
 		return s.ListQualificationRequests(ctx, d.root, &hitd.ListQualificationRequestsInput{})
 	})
 	same("ListLayouts", func(s *hitd.Service) (any, error) { return s.ListLayouts(ctx, d.root.RequesterID) })
+	same("ListProjects", func(s *hitd.Service) (any, error) { return s.ListProjects(ctx, d.root) })
+	same("ListBatches", func(s *hitd.Service) (any, error) { return s.ListBatches(ctx, d.root, d.project) })
+	same("BatchResults", func(s *hitd.Service) (any, error) {
+		_, rs, err := s.BatchResults(ctx, d.root, d.batch)
+		return rs, err
+	})
+	same("Ledger", func(s *hitd.Service) (any, error) { return s.Ledger(ctx, d.root, 0, 1000) })
 	same("ListOutbox", func(s *hitd.Service) (any, error) { return s.ListOutbox(ctx, "", 100) })
 	same("NotifyCredentials", func(s *hitd.Service) (any, error) {
 		c, _, err := s.NotifyCredentials(ctx, d.root.RequesterID)
