@@ -47,7 +47,9 @@ func testProjects(t *testing.T, s hitd.Store) {
 	if p.Seq == 0 || p2.Seq <= p.Seq {
 		t.Errorf("InsertProject set Seq %d, %d; want increasing", p.Seq, p2.Seq)
 	}
-	if err := s.Write(ctx, func(tx hitd.Tx) error { return tx.InsertProject(ctx, &hitd.Project{ID: "P1", RequesterID: "A1", LayoutID: "LA1"}) }); !errors.Is(err, hitd.ErrDuplicate) {
+	if err := s.Write(ctx, func(tx hitd.Tx) error {
+		return tx.InsertProject(ctx, &hitd.Project{ID: "P1", RequesterID: "A1", LayoutID: "LA1"})
+	}); !errors.Is(err, hitd.ErrDuplicate) {
 		t.Errorf("duplicate project: %v, want ErrDuplicate", err)
 	}
 	read(t, s, func(tx hitd.Tx) error {
@@ -127,7 +129,9 @@ func testBatches(t *testing.T, s hitd.Store) {
 	if b.Seq == 0 || b2.Seq <= b.Seq {
 		t.Errorf("InsertBatch set Seq %d, %d; want increasing", b.Seq, b2.Seq)
 	}
-	if err := s.Write(ctx, func(tx hitd.Tx) error { return tx.InsertBatch(ctx, &hitd.Batch{ID: "B1", RequesterID: "A1", ProjectID: "P1"}) }); !errors.Is(err, hitd.ErrDuplicate) {
+	if err := s.Write(ctx, func(tx hitd.Tx) error {
+		return tx.InsertBatch(ctx, &hitd.Batch{ID: "B1", RequesterID: "A1", ProjectID: "P1"})
+	}); !errors.Is(err, hitd.ErrDuplicate) {
 		t.Errorf("duplicate batch: %v, want ErrDuplicate", err)
 	}
 	read(t, s, func(tx hitd.Tx) error {
