@@ -84,6 +84,10 @@ type Batch struct {
 	PublishTime    time.Time // zero while a draft
 }
 
+// HasHITs reports whether the batch was published (it may have been
+// cancelled since): a draft, even a discarded one, has no HITs.
+func (b *Batch) HasHITs() bool { return b.HITTypeID != "" }
+
 // BatchRow is one row of a batch's input file.
 type BatchRow struct {
 	BatchID string

@@ -401,8 +401,11 @@ func (s *Service) PublishBatch(ctx context.Context, c Caller, id string, progres
 		if err != nil {
 			return err
 		}
-		if b.Status != BatchDraft {
+		switch b.Status {
+		case BatchPublished:
 			return Errorf(ErrInvalidBatchState, "Batch %s is already published.", b.ID)
+		case BatchCancelled:
+			return Errorf(ErrInvalidBatchState, "Batch %s was cancelled; upload its file again to make a new batch.", b.ID)
 		}
 		p, err := s.ownProject(ctx, tx, c, b.ProjectID)
 		if err != nil {
@@ -561,8 +564,8 @@ func (s *Service) GetBatch(ctx context.Context, c Caller, id string) (*BatchView
 			return err
 		}
 		v.Balance = r.Balance
-		if b.Status == BatchDraft {
-			if v.Project != nil {
+		if !b.HasHITs() {
+			if v.Project != nil && b.Status == BatchDraft {
 				v.Cost = batchCost(v.Project, b.Rows, now)
 				rows, err := tx.BatchRows(ctx, b.ID)
 				if err != nil {
@@ -661,7 +664,10 @@ func (s *Service) CancelBatch(ctx context.Context, c Caller, id string) (*Batch,
 		if err != nil {
 			return err
 		}
-		if b.Status == BatchPublished {
+		if b.Status == BatchCancelled {
+			return Errorf(ErrInvalidBatchState, "Batch %s is already cancelled.", b.ID)
+		}
+		if b.HasHITs() {
 			hits, err := tx.BatchHITs(ctx, b.ID)
 			if err != nil {
 				return err
@@ -703,8 +709,8 @@ func (s *Service) ExtendBatch(ctx context.Context, c Caller, id string, seconds 
 		if err != nil {
 			return err
 		}
-		if b.Status == BatchDraft {
-			return Errorf(ErrInvalidBatchState, "Batch %s is a draft; publish it first.", b.ID)
+		if !b.HasHITs() {
+			return Errorf(ErrInvalidBatchState, "Batch %s was never published: it has no HITs to extend.", b.ID)
 		}
 		hits, err := tx.BatchHITs(ctx, b.ID)
 		if err != nil {
@@ -760,8 +766,8 @@ func (s *Service) BatchResults(ctx context.Context, c Caller, id string) (*Batch
 		if b, err = s.ownBatch(ctx, tx, c, id); err != nil {
 			return err
 		}
-		if b.Status == BatchDraft {
-			return Errorf(ErrInvalidBatchState, "Batch %s is a draft: it has no results until it is published.", b.ID)
+		if !b.HasHITs() {
+			return Errorf(ErrInvalidBatchState, "Batch %s was never published: it has no results.", b.ID)
 		}
 		rows, err := tx.BatchRows(ctx, b.ID)
 		if err != nil {

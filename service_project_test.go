@@ -324,10 +324,33 @@ func TestCancelAndExtendBatch(t *testing.T) {
 	if got := e.balance(); got != start-60-180 {
 		t.Errorf("after extend: balance %s, want %s", got, start-60-180)
 	}
+	if _, err := e.svc.CancelBatch(e.ctx, e.caller, b.ID); err != nil {
+		t.Fatalf("cancelling the extended batch: %v", err)
+	}
+	_, err = e.svc.CancelBatch(e.ctx, e.caller, b.ID)
+	wantCode(t, "cancelling twice", err, hitd.ErrInvalidBatchState)
 	audit, err := e.svc.AuditMoney(e.ctx)
 	if err != nil || !audit.Balanced() {
 		t.Errorf("audit %+v, %v", audit, err)
 	}
+
+	// A draft that is cancelled (discarded) has no HITs, results or time.
+	d, err := e.svc.CreateBatch(e.ctx, e.caller, &hitd.BatchInput{ProjectID: e.project.ID, Columns: []string{"text", "id"}, Rows: [][]string{{"a", "1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err = e.svc.CancelBatch(e.ctx, e.caller, d.ID); err != nil || d.Status != hitd.BatchCancelled {
+		t.Fatalf("discarding a draft: %+v, %v", d, err)
+	}
+	if v, err := e.svc.GetBatch(e.ctx, e.caller, d.ID); err != nil || v.Progress.HITs != 0 || v.Cost.Total != 0 {
+		t.Errorf("a discarded draft's view: %+v, %v", v, err)
+	}
+	_, _, err = e.svc.BatchResults(e.ctx, e.caller, d.ID)
+	wantCode(t, "results of a discarded draft", err, hitd.ErrInvalidBatchState)
+	_, err = e.svc.ExtendBatch(e.ctx, e.caller, d.ID, 3600)
+	wantCode(t, "extending a discarded draft", err, hitd.ErrInvalidBatchState)
+	_, err = e.svc.PublishBatch(e.ctx, e.caller, d.ID, nil)
+	wantCode(t, "publishing a discarded draft", err, hitd.ErrInvalidBatchState)
 }
 
 func mustHIT(t *testing.T, e *projectEnv, b *hitd.Batch, row int) string {

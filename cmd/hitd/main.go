@@ -58,6 +58,19 @@ Usage:
   hitd layout delete HITLAYOUTID [--data-dir DIR] [--db URL]
   hitd outbox list [--status Dead|Pending|Delivered] [--data-dir DIR] [--db URL]
   hitd outbox retry ID [--data-dir DIR] [--db URL]
+  hitd project list [--requester ACCESS_KEY_ID|REQUESTERID] [--json]
+  hitd project create --requester ACCESS_KEY_ID|REQUESTERID --name NAME --title TITLE
+             --description TEXT --reward 0.05 --layout-file LAYOUT.html [--keywords K]
+             [--assignments N] [--lifetime 7d] [--duration 1h] [--auto-approval 3d]
+  hitd batch create --project PROJECTID --csv FILE|- [--name NAME] [--draft]
+  hitd batch publish --batch BATCHID
+  hitd batch list [--project PROJECTID] [--requester ACCESS_KEY_ID|REQUESTERID] [--json]
+  hitd batch results --batch BATCHID [--out FILE]
+  hitd batch review --csv FILE|- [--batch BATCHID]
+  hitd batch cancel --batch BATCHID
+  hitd batch extend --batch BATCHID --by 24h|3d
+      (the project and batch commands take --data-dir and --db too; they act as
+      the owning requester, or as --requester ACCESS_KEY_ID|REQUESTERID when given)
 
 The admin commands work while the server runs. Give them --sandbox to act on
 the sandbox realm (its own HITs, workers and 10000.00 balances) instead of
@@ -96,7 +109,7 @@ func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		return migrateCommand(ctx, args[1:], stdout, stderr)
 	case "db":
 		return dbCommand(ctx, args[1:], stdout, stderr)
-	case "requester", "worker", "layout", "outbox":
+	case "requester", "worker", "layout", "outbox", "project", "batch":
 		sub := adminCommands[args[0]]
 		names := make([]string, 0, len(sub))
 		for n := range sub {
@@ -469,6 +482,10 @@ type adminCommand struct {
 	// opened; nil: nothing to check.
 	check func(stdin io.Reader) error
 	run   func(ctx context.Context, svc *hitd.Service, stdout io.Writer) error
+	// runWithStderr, when set, runs instead of run, for commands that also
+	// write to standard error (progress bars and notes that must stay off
+	// a standard output scripts read).
+	runWithStderr func(ctx context.Context, svc *hitd.Service, stdout, stderr io.Writer) error
 }
 
 func (c adminCommand) exec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -524,7 +541,13 @@ func (c adminCommand) exec(ctx context.Context, args []string, stdin io.Reader, 
 		defer sandbox.store.Close()
 		svc = sandbox.svc
 	}
-	if err := c.run(ctx, svc, stdout); err != nil && hitd.ErrorCode(err) != hitd.ErrInternal {
+	run := c.run
+	if c.runWithStderr != nil {
+		run = func(ctx context.Context, svc *hitd.Service, stdout io.Writer) error {
+			return c.runWithStderr(ctx, svc, stdout, stderr)
+		}
+	}
+	if err := run(ctx, svc, stdout); err != nil && hitd.ErrorCode(err) != hitd.ErrInternal {
 		return errors.New(hitd.ErrorMessage(err)) // an operator reads it; the code adds nothing
 	} else if err != nil {
 		return err
@@ -533,12 +556,15 @@ func (c adminCommand) exec(ctx context.Context, args []string, stdin io.Reader, 
 }
 
 // adminCommands are the subcommands of "hitd requester", "hitd worker",
-// "hitd layout" and "hitd outbox".
+// "hitd layout", "hitd outbox", "hitd project" and "hitd batch".
 var adminCommands = map[string]map[string]func() adminCommand{
 	"requester": {"create": requesterCreate, "list": requesterList, "deposit": requesterDeposit, "notify-credentials": requesterNotifyCredentials, "set-password": requesterSetPassword},
 	"worker":    {"create": workerCreate, "invite": workerInvite, "list": workerList, "masters": workerMasters},
 	"layout":    {"create": layoutCreate, "list": layoutList, "show": layoutShow, "delete": layoutDelete},
 	"outbox":    {"list": outboxList, "retry": outboxRetry},
+	"project":   {"list": projectList, "create": projectCreate},
+	"batch": {"create": batchCreate, "publish": batchPublish, "list": batchList, "results": batchResults,
+		"review": batchReview, "cancel": batchCancel, "extend": batchExtend},
 }
 
 func requesterCreate() adminCommand {
