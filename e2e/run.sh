@@ -191,6 +191,23 @@ quals_browser_suite() {
 	suite "$name" env CHROMIUM="$CHROMIUM" HITD_E2E_SHOTS="$shots/quals" node "$e2e/browser/test_quals_site.mjs"
 }
 
+# console_browser_suite: the requester console in headless Chromium
+# (e2e/browser/test_console_site.mjs: a project, a 500-row CSV, workers,
+# review, results), with the same conditions as browser_suite.
+console_browser_suite() {
+	local name="browser: requester console in Chromium, 500-row batch (e2e/browser/test_console_site.mjs)" why
+	why=$(browser_missing)
+	if [[ -n $why ]]; then
+		section "$name"
+		echo "SKIP: $why"
+		skips+=("SKIP  $name: $why")
+		return
+	fi
+	node_modules_ready || return 0
+	[[ -n $shots ]] || shots=$(mktemp -d "${TMPDIR:-/tmp}/hitd-e2e-shots.XXXXXX")
+	suite "$name" env CHROMIUM="$CHROMIUM" HITD_E2E_SHOTS="$shots/console" node "$e2e/browser/test_console_site.mjs"
+}
+
 wait_healthy() {
 	for _ in $(seq 300); do # 30 s
 		if [[ $(curl -s --max-time 2 "$HITD_ENDPOINT/healthz" 2>/dev/null) == ok* ]]; then
@@ -253,6 +270,8 @@ else
 fi
 browser_suite "content under /content/" same-origin
 quals_browser_suite
+console_browser_suite
+suite "requester console vs boto3: the same numbers (e2e/test_console_boto3.py)" "$PYTHON" "$e2e/test_console_boto3.py"
 # Last before the restart: it leaves a notification queued for a receiver that
 # is down, which the restarted server must deliver (its retries back off).
 suite "notifications: webhook + e-mail + outbox (e2e/test_notify_boto3.py)" "$PYTHON" "$e2e/test_notify_boto3.py" main
