@@ -15,7 +15,11 @@
 # when node and Chromium are
 # there, e2e/browser/test_worker_site.mjs (a worker signs up and works HITs
 # on the web site in headless Chromium) and e2e/browser/test_quals_site.mjs
-# (a worker takes a qualification test and unlocks HITs on the site); then
+# (a worker takes a qualification test and unlocks HITs on the site) and
+# e2e/browser/test_console_site.mjs (a requester makes a project, uploads a
+# 500-row CSV, publishes, reviews and downloads results in the console while
+# workers work on the site); e2e/test_console_boto3.py (the console and boto3
+# report the same balance, counts, results and ledger); then
 # e2e/test_notify_boto3.py (every notification event to a signed webhook, test
 # events by webhook and e-mail, dead letters; it runs last so that the message
 # it leaves queued for a receiver that is down waits little); then
