@@ -1,4 +1,5 @@
-// Package web is hitd's worker web site: the pages through which a person
+// Package web is hitd's worker web site and requester console. The worker
+// site is the pages through which a person
 // signs up, browses and searches HIT groups, previews, accepts, works on,
 // returns and submits HITs, requests qualifications and takes
 // qualification tests, and reads their own assignments, earnings,
@@ -7,10 +8,18 @@
 // an isolated "content" handler, and MTurk's externalSubmit endpoint that
 // HTMLQuestion and ExternalQuestion pages post their answers to.
 //
+// The requester console (/requester; console*.go) is MTurk's requester
+// web site: sign-in, projects, CSV batches (draft, cost, publish with a
+// progress bar, cancel, extend), review, results CSV download and upload,
+// workers, the ledger, and an admin page.
+//
 // Pages are rendered on the server from html/template files embedded with
-// embed.FS, with one small stylesheet; the site works with JavaScript
-// disabled and sends no script of its own (its Content-Security-Policy says
-// script-src 'none').
+// embed.FS, with small stylesheets; everything works with JavaScript
+// disabled. The worker site sends no script of its own (its
+// Content-Security-Policy says default-src 'none'); console pages load the
+// console's own small scripts (script-src 'self': progress bar, live layout
+// preview, select-all) and show requester layouts only in srcdoc frames
+// with an empty sandbox (no script, an opaque origin).
 //
 // # Isolation of requester HTML
 //
@@ -37,7 +46,10 @@
 //
 // Business rules (who may accept what, answer validation, money) belong to
 // hitd.Service, which this package calls and never second-guesses. It
-// imports only the domain (hitd) and qform, writes no SQL, and keeps no
-// state of its own beyond the session cookie, whose value is the token the
-// Service issued.
+// imports only the domain (hitd), qform and batchcsv, writes no SQL, and
+// keeps no state of its own beyond the session cookies, whose values are
+// tokens the Service issued, and the progress of batches being published
+// on this node (publishJobs in console_projects.go, in memory: a page
+// polling another node's publish sees it as not running, and sees the
+// batch published once it is).
 package web

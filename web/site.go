@@ -51,6 +51,7 @@ type Site struct {
 	pages     map[string]*template.Template
 	publicURL string // Options.PublicURL without a trailing slash
 	contentO  string // Options.ContentOrigin without a trailing slash
+	publish   publishJobs
 }
 
 // New returns the worker site for svc. It panics if its embedded templates
