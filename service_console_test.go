@@ -16,7 +16,7 @@ import (
 // newConsoleService returns a Service on a fresh SQLite store (every Write
 // run twice, as hitdtest does) with a fake clock. accounts, when set, makes
 // it a mirrored realm.
-func newConsoleService(t *testing.T, clock *hitd.FakeClock, file string, accounts hitd.RequesterDirectory) *hitd.Service {
+func newConsoleService(t testing.TB, clock *hitd.FakeClock, file string, accounts hitd.RequesterDirectory) *hitd.Service {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), file))
 	if err != nil {

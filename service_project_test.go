@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,12 +12,14 @@ import (
 	"github.com/hitd/hitd"
 	"github.com/hitd/hitd/batchcsv"
 	"github.com/hitd/hitd/qform"
+	"github.com/hitd/hitd/sqlite"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // projectEnv is a Service with one requester (caller), a project whose
 // layout has the placeholders ${text} and ${id}, and workers.
 type projectEnv struct {
-	t       *testing.T
+	t       testing.TB
 	ctx     context.Context
 	svc     *hitd.Service
 	clock   *hitd.FakeClock
@@ -27,11 +30,15 @@ type projectEnv struct {
 
 const projectHTML = `<p>${text}</p><p data-id="${id}">${text}</p><form><input name="label"><input name="sure"></form>`
 
-func newProjectEnv(t *testing.T) *projectEnv {
+func newProjectEnv(t testing.TB) *projectEnv {
+	t.Helper()
+	clock := hitd.NewFakeClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	return newProjectEnvOn(t, clock, newConsoleService(t, clock, "hitd.db", nil))
+}
+
+func newProjectEnvOn(t testing.TB, clock *hitd.FakeClock, svc *hitd.Service) *projectEnv {
 	t.Helper()
 	ctx := context.Background()
-	clock := hitd.NewFakeClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
-	svc := newConsoleService(t, clock, "hitd.db", nil)
 	r, err := svc.CreateRequester(ctx, "lab") // 100.00 (newConsoleService's starting balance)
 	if err != nil {
 		t.Fatal(err)
@@ -504,5 +511,45 @@ func TestResultsRoundTrip(t *testing.T) {
 	audit, err := e.svc.AuditMoney(e.ctx)
 	if err != nil || !audit.Balanced() {
 		t.Errorf("audit %+v, %v", audit, err)
+	}
+}
+
+// BenchmarkPublishBatch uploads and publishes a 500-row batch (one
+// transaction: 500 funded HITs) and then reads its page's view, on SQLite
+// (each Write once, unlike the tests' RetryingStore).
+func BenchmarkPublishBatch(b *testing.B) {
+	rows := make([][]string, 500)
+	for i := range rows {
+		rows[i] = []string{strings.Repeat("x", 200), "1", ""}
+	}
+	for b.Loop() {
+		b.StopTimer()
+		clock := hitd.NewFakeClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+		st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "hitd.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		e := newProjectEnvOn(b, clock, hitd.NewService(st, clock, hitd.IDSource{}, hitd.Config{StartingBalance: 100_00, PasswordCost: bcrypt.MinCost}))
+		r, err := e.svc.ListRequesters(e.ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.svc.Deposit(e.ctx, hitd.DepositInput{AccessKeyID: r[0].AccessKeyID, Amount: "1000.00"}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		bt, err := e.svc.CreateBatch(e.ctx, e.caller, &hitd.BatchInput{ProjectID: e.project.ID, Columns: []string{"text", "id", "extra"}, Rows: rows})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.svc.PublishBatch(e.ctx, e.caller, bt.ID, nil); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.svc.GetBatch(e.ctx, e.caller, bt.ID); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		st.Close()
+		b.StartTimer()
 	}
 }
