@@ -177,10 +177,11 @@ const siteCSP = "default-src 'none'; style-src 'self'; img-src 'self' https: htt
 // Layout previews are sandboxed srcdoc frames (an opaque origin that may
 // not run script), which inherit this policy; so inline styles and
 // stylesheets from the web are allowed, for the preview to look like the
-// HIT. Nothing of a requester's HTML runs on the site's origin.
+// HIT. Console pages frame nothing but those previews (frame-src 'self').
+// Nothing of a requester's HTML runs on the site's origin.
 const consoleCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline' https: http:; " +
 	"font-src https: http: data:; img-src 'self' https: http: data:; media-src https: http:; " +
-	"frame-src 'self' *; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+	"frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // siteHeaders sets the security headers of the site's own pages. Handlers
 // of responses that live inside a question frame (/content/,
