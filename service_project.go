@@ -657,41 +657,18 @@ func (s *Service) ListBatches(ctx context.Context, c Caller, projectID string) (
 // submitted, nobody new can accept, and the unused slots' money returns
 // to the balance. A draft is discarded instead.
 func (s *Service) CancelBatch(ctx context.Context, c Caller, id string) (*Batch, error) {
-	var out *Batch
-	err := s.store.Write(WithWriteKey(ctx, "requester:"+c.RequesterID), func(tx Tx) error {
-		now := s.now()
-		b, err := s.ownBatch(ctx, tx, c, id)
-		if err != nil {
-			return err
-		}
+	return s.reexpireBatch(ctx, c, id, "cancel batch", func(b *Batch, now time.Time) (func(*HIT) time.Time, error) {
 		if b.Status == BatchCancelled {
-			return Errorf(ErrInvalidBatchState, "Batch %s is already cancelled.", b.ID)
-		}
-		if b.HasHITs() {
-			hits, err := tx.BatchHITs(ctx, b.ID)
-			if err != nil {
-				return err
-			}
-			for _, h := range hits {
-				if h.Disposed || !now.Before(h.Expiration) {
-					continue
-				}
-				if err := s.setExpiration(ctx, tx, h, now, now); err != nil {
-					return err
-				}
-			}
+			return nil, Errorf(ErrInvalidBatchState, "Batch %s is already cancelled.", b.ID)
 		}
 		b.Status = BatchCancelled
-		if err := tx.UpdateBatch(ctx, b); err != nil {
-			return err
-		}
-		out = b
-		return nil
+		return func(h *HIT) time.Time {
+			if !now.Before(h.Expiration) {
+				return time.Time{} // expired already
+			}
+			return now
+		}, nil
 	})
-	if err != nil {
-		return nil, internal("cancel batch", err)
-	}
-	return out, nil
 }
 
 // ExtendBatch gives every live HIT of a published (or cancelled) batch
@@ -702,6 +679,29 @@ func (s *Service) ExtendBatch(ctx context.Context, c Caller, id string, seconds 
 	if seconds < 60 || seconds > MaxExpirationExtension {
 		return nil, Errorf(ErrOutOfRange, "A batch can be extended by 60 to %d seconds (365 days), not %d.", MaxExpirationExtension, seconds)
 	}
+	return s.reexpireBatch(ctx, c, id, "extend batch", func(b *Batch, now time.Time) (func(*HIT) time.Time, error) {
+		if !b.HasHITs() {
+			return nil, Errorf(ErrInvalidBatchState, "Batch %s was never published: it has no HITs to extend.", b.ID)
+		}
+		b.Status = BatchPublished
+		limit := now.Add(MaxExpirationExtension * time.Second)
+		return func(h *HIT) time.Time {
+			from := h.Expiration
+			if from.Before(now) {
+				from = now
+			}
+			if at := from.Add(time.Duration(seconds) * time.Second); at.Before(limit) {
+				return at
+			}
+			return limit
+		}, nil
+	})
+}
+
+// reexpireBatch moves the expirations of one of the caller's batches, in
+// one transaction. change checks the batch and sets its new status, and
+// returns the new expiration of each live HIT (zero: leave it).
+func (s *Service) reexpireBatch(ctx context.Context, c Caller, id, op string, change func(b *Batch, now time.Time) (func(*HIT) time.Time, error)) (*Batch, error) {
 	var out *Batch
 	err := s.store.Write(WithWriteKey(ctx, "requester:"+c.RequesterID), func(tx Tx) error {
 		now := s.now()
@@ -709,31 +709,26 @@ func (s *Service) ExtendBatch(ctx context.Context, c Caller, id string, seconds 
 		if err != nil {
 			return err
 		}
-		if !b.HasHITs() {
-			return Errorf(ErrInvalidBatchState, "Batch %s was never published: it has no HITs to extend.", b.ID)
-		}
-		hits, err := tx.BatchHITs(ctx, b.ID)
+		expireAt, err := change(b, now)
 		if err != nil {
 			return err
 		}
-		limit := now.Add(MaxExpirationExtension * time.Second)
-		for _, h := range hits {
-			if h.Disposed {
-				continue
-			}
-			from := h.Expiration
-			if from.Before(now) {
-				from = now
-			}
-			at := from.Add(time.Duration(seconds) * time.Second)
-			if at.After(limit) {
-				at = limit
-			}
-			if err := s.setExpiration(ctx, tx, h, at, now); err != nil {
+		if b.HasHITs() {
+			hits, err := tx.BatchHITs(ctx, b.ID)
+			if err != nil {
 				return err
 			}
+			for _, h := range hits {
+				if h.Disposed {
+					continue
+				}
+				if at := expireAt(h); !at.IsZero() {
+					if err := s.setExpiration(ctx, tx, h, at, now); err != nil {
+						return err
+					}
+				}
+			}
 		}
-		b.Status = BatchPublished
 		if err := tx.UpdateBatch(ctx, b); err != nil {
 			return err
 		}
@@ -741,7 +736,7 @@ func (s *Service) ExtendBatch(ctx context.Context, c Caller, id string, seconds 
 		return nil
 	})
 	if err != nil {
-		return nil, internal("extend batch", err)
+		return nil, internal(op, err)
 	}
 	return out, nil
 }
