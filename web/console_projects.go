@@ -531,22 +531,29 @@ func (s *Site) consoleProjectCreate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.saveProjectForm(w, r, req, nil, func(in *hitd.ProjectInput) (*hitd.Project, error) {
+		return s.svc.CreateProject(r.Context(), callerOf(req), in)
+	})
+}
+
+// saveProjectForm reads the project form and saves it (save: create, or
+// update p): it goes to the project's page, or shows the form again with
+// what was typed and what is wrong, with status 400.
+func (s *Site) saveProjectForm(w http.ResponseWriter, r *http.Request, req *hitd.Requester, p *hitd.Project, save func(*hitd.ProjectInput) (*hitd.Project, error)) {
 	f, in, problem := parseProjectForm(r)
-	var p *hitd.Project
-	var err error
 	if problem == "" {
-		p, err = s.svc.CreateProject(r.Context(), callerOf(req), in)
+		saved, err := save(in)
 		if err == nil {
-			redirect(w, r, projectURL(p.ID)+"?msg=projectsaved")
+			redirect(w, r, projectURL(saved.ID)+"?msg=projectsaved")
 			return
 		}
-		if hitd.ErrorCode(err) == hitd.ErrInternal {
-			s.consoleFail(w, r, err)
+		if code := hitd.ErrorCode(err); code == hitd.ErrInternal || code == hitd.ErrProjectNotFound {
+			s.consoleError(w, r, req, err)
 			return
 		}
 		problem = f.formProblem(err)
 	}
-	d, err := s.projectPage(r.Context(), req, nil, f)
+	d, err := s.projectPage(r.Context(), req, p, f)
 	if err != nil {
 		s.consoleError(w, r, req, err)
 		return
@@ -584,26 +591,9 @@ func (s *Site) consoleProjectSave(w http.ResponseWriter, r *http.Request) {
 		s.consoleError(w, r, req, err)
 		return
 	}
-	f, in, problem := parseProjectForm(r)
-	if problem == "" {
-		_, err = s.svc.UpdateProject(r.Context(), c, p.ID, in)
-		if err == nil {
-			redirect(w, r, projectURL(p.ID)+"?msg=projectsaved")
-			return
-		}
-		if code := hitd.ErrorCode(err); code == hitd.ErrInternal || code == hitd.ErrProjectNotFound {
-			s.consoleError(w, r, req, err)
-			return
-		}
-		problem = f.formProblem(err)
-	}
-	d, err := s.projectPage(r.Context(), req, p, f)
-	if err != nil {
-		s.consoleError(w, r, req, err)
-		return
-	}
-	d.Error = problem
-	s.renderProject(w, r, req, http.StatusBadRequest, d)
+	s.saveProjectForm(w, r, req, p, func(in *hitd.ProjectInput) (*hitd.Project, error) {
+		return s.svc.UpdateProject(r.Context(), c, p.ID, in)
+	})
 }
 
 func (s *Site) consoleProjectCopy(w http.ResponseWriter, r *http.Request) {
