@@ -11,8 +11,11 @@ import (
 // every request (about a tenth of the server's work on a create) while a
 // key changed on another node sharing the database is honoured within a
 // second. This node forgets everything it remembered as soon as it changes
-// a requester's keys itself. Unknown keys are never remembered, so a
-// requester made on another node can sign at once.
+// a requester's keys or disables it itself (SetRequesterDisabled). Unknown
+// keys and disabled requesters are never remembered, so a requester made
+// or enabled on another node can sign at once, and one disabled elsewhere
+// (on another node, or in production when this is the sandbox realm) is
+// refused within KeyCacheTTL.
 const KeyCacheTTL = time.Second
 
 // keyCacheMax bounds the cache; when full it starts over.

@@ -23,6 +23,12 @@ type Requester struct {
 	// requester then signs in to the console with its secret access key only.
 	ConsolePasswordHash []byte `json:"-"`
 	CreationTime        time.Time
+	// Disabled requesters are refused on every authentication path (SigV4,
+	// HTTP Basic, the legacy API, the console, and the sandbox, which takes
+	// its requesters from production) as if their access key did not
+	// exist; `hitd requester disable` / `enable` set it. Their HITs, money
+	// and history stay as they are.
+	Disabled bool
 }
 
 // RequesterSession is a requester console login. Only the SHA-256 of its

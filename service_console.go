@@ -183,6 +183,9 @@ func (s *Service) RequesterForConsoleSession(ctx context.Context, token string) 
 	if err != nil {
 		return nil, internal("console session", err)
 	}
+	if r.Disabled { // SetRequesterDisabled ends its sessions; this covers a race with it
+		return nil, Errorf(ErrNotAuthenticated, "This requester account is disabled.")
+	}
 	if s.cfg.Accounts != nil {
 		// Production decides who the requester is and whether it is an
 		// admin; refresh this realm's copy from it.
@@ -190,8 +193,8 @@ func (s *Service) RequesterForConsoleSession(ctx context.Context, token string) 
 		if err != nil {
 			return nil, internal("console session", err)
 		}
-		if !ok || local.ID != r.ID {
-			return nil, Errorf(ErrNotAuthenticated, "Your access key has changed; sign in again.")
+		if !ok || local.ID != r.ID { // production disabled the requester, or gave its key to another
+			return nil, Errorf(ErrNotAuthenticated, "Your access key has changed or your account is disabled; sign in again.")
 		}
 		r = local
 	}

@@ -131,7 +131,11 @@ func (s *Service) ListRequesters(ctx context.Context) ([]*Requester, error) {
 }
 
 // LookupRequester returns the requester with an access key; ok is false
-// when the key is unknown. It makes *Service a RequesterDirectory.
+// when the key is unknown or its requester is disabled (Requester.Disabled),
+// so every authentication path built on it (LookupSecret, AuthenticateSecret,
+// ConsoleLogin, and a mirrored realm's lookups) refuses a disabled requester
+// exactly as it refuses an unknown key. It makes *Service a
+// RequesterDirectory.
 func (s *Service) LookupRequester(ctx context.Context, accessKeyID string) (r *Requester, ok bool, err error) {
 	if s.cfg.Accounts != nil {
 		return s.mirroredRequester(ctx, accessKeyID, false)
@@ -148,7 +152,51 @@ func (s *Service) LookupRequester(ctx context.Context, accessKeyID string) (r *R
 	if err != nil {
 		return nil, false, internal("look up requester", err)
 	}
-	return r, r != nil, nil
+	if r == nil || r.Disabled {
+		return nil, false, nil
+	}
+	return r, true, nil
+}
+
+// SetRequesterDisabled disables or enables the requester with an access key
+// (`hitd requester disable` / `enable`). A disabled requester's access key
+// is refused everywhere as if it did not exist — by the API (SigV4, HTTP
+// Basic, the legacy API), the console and the sandbox realm — and its
+// console sessions end. It takes effect on this node at once and on other
+// nodes sharing the database (and in the sandbox realm, which caches its
+// own lookups) within KeyCacheTTL. The requester's HITs, assignments,
+// balance and history are left as they are: workers may finish work
+// already accepted, and due auto-approvals still pay them.
+func (s *Service) SetRequesterDisabled(ctx context.Context, accessKeyID string, disabled bool) (*Requester, error) {
+	if s.cfg.Accounts != nil {
+		return nil, Errorf(ErrInvalidParameter, "Requesters are disabled and enabled in the production realm; that applies in the sandbox too.")
+	}
+	if err := requireString("access key id", accessKeyID); err != nil {
+		return nil, err
+	}
+	var r *Requester
+	err := s.store.Write(ctx, func(tx Tx) error {
+		var err error
+		if r, err = tx.RequesterByAccessKey(ctx, accessKeyID); err != nil {
+			return notFound(err, ErrNotAuthorized, "No requester has the access key id %s.", accessKeyID)
+		}
+		if disabled {
+			// Enabling again must not revive the sessions of before.
+			if err := tx.DeleteRequesterSessions(ctx, r.ID); err != nil {
+				return err
+			}
+		}
+		if r.Disabled == disabled {
+			return nil
+		}
+		r.Disabled = disabled
+		return tx.UpdateRequester(ctx, r)
+	})
+	s.keys.forget() // a remembered secret must not outlive the disabling here
+	if err != nil {
+		return nil, internal("set requester disabled", err)
+	}
+	return r, nil
 }
 
 // mirroredRequester looks an access key up in Config.Accounts and makes
@@ -158,9 +206,12 @@ func (s *Service) LookupRequester(ctx context.Context, accessKeyID string) (r *R
 // mirrored realm checks it against Config.Accounts (ConsoleLogin).
 func (s *Service) mirroredRequester(ctx context.Context, accessKeyID string, retried bool) (*Requester, bool, error) {
 	src, ok, err := s.cfg.Accounts.LookupRequester(ctx, accessKeyID)
-	if err != nil || !ok {
+	if err != nil || !ok || src.Disabled { // a disabled production requester is refused here too
 		return nil, false, err
 	}
+	// same compares two stored copies, neither of them caller input, so
+	// == on the secret leaks nothing (callers' secrets are compared in
+	// constant time: AuthenticateSecret, consoleCredentialsOK, sigv4).
 	same := func(r *Requester) bool {
 		return r.Name == src.Name && r.AccessKeyID == src.AccessKeyID && r.SecretAccessKey == src.SecretAccessKey && r.Root == src.Root && r.Admin == src.Admin
 	}
@@ -213,8 +264,10 @@ func (s *Service) mirroredRequester(ctx context.Context, accessKeyID string, ret
 }
 
 // LookupSecret returns the secret and requester ID for an access key, for
-// signature verification. ok is false when the key is unknown.
-// Answers are remembered for KeyCacheTTL.
+// signature verification. ok is false when the key is unknown or its
+// requester disabled. Answers are remembered for KeyCacheTTL (only
+// successful ones), so a requester disabled on another node, or in
+// production while this is the sandbox realm, is refused within that time.
 func (s *Service) LookupSecret(ctx context.Context, accessKeyID string) (secret, requesterID string, ok bool, err error) {
 	now := s.now()
 	e, ok, gen := s.keys.get(accessKeyID, now)

@@ -49,6 +49,9 @@ type Tx interface {
 	InsertRequesterSession(ctx context.Context, s *RequesterSession) error
 	RequesterSessionByTokenHash(ctx context.Context, hash []byte) (*RequesterSession, error)
 	DeleteRequesterSession(ctx context.Context, hash []byte) error
+	// DeleteRequesterSessions ends every console session of a requester
+	// (when it is disabled); none is no error.
+	DeleteRequesterSessions(ctx context.Context, requesterID string) error
 
 	// InsertHITType stores t unless a type with its ID exists; inserted
 	// says which happened.

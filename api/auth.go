@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/hitd/hitd"
 	"github.com/hitd/hitd/api/sigv4"
@@ -10,6 +11,14 @@ import (
 
 // SigningService is the service name in MTurk's SigV4 credential scope.
 const SigningService = "mturk-requester"
+
+// SignatureWindow is how far a SigV4 request's X-Amz-Date may be from the
+// server's clock, either way: AWS's "a request must reach AWS within five
+// minutes of the time stamp in the request" ("Signature expired: … (… - 5
+// min.)"). A captured request can be replayed within it, as on AWS; the
+// UniqueRequestToken of the create operations is what makes a replayed
+// create harmless.
+const SignatureWindow = 5 * time.Minute
 
 // AuthError is an authentication failure as the wire shows it. Its Type is
 // an AWS error type (UnrecognizedClientException, InvalidSignatureException,
@@ -42,6 +51,7 @@ func (a *Authenticator) SigV4(r *http.Request, body []byte) (hitd.Caller, error)
 	v := sigv4.Verifier{
 		Service: SigningService,
 		Regions: a.regions,
+		MaxSkew: SignatureWindow,
 		Now:     a.clock.Now,
 		Lookup: func(ctx context.Context, key string) (string, bool, error) {
 			secret, id, ok, err := a.svc.LookupSecret(ctx, key)

@@ -11,7 +11,7 @@ import (
 )
 
 // testRequesterConsole covers the requester console's columns (Admin,
-// ConsolePasswordHash) and its sessions.
+// ConsolePasswordHash, Disabled) and its sessions.
 func testRequesterConsole(t *testing.T, s hitd.Store) {
 	ctx := context.Background()
 	admin := requester("A1", false)
@@ -59,6 +59,7 @@ func testRequesterConsole(t *testing.T, s hitd.Store) {
 		}
 		return nil
 	})
+	testRequesterDisabled(t, s)
 
 	hash := bytes.Repeat([]byte{5}, 32)
 	sess := &hitd.RequesterSession{TokenHash: hash, RequesterID: "A1", CreationTime: t0, Expiration: t0.Add(time.Hour)}
@@ -87,5 +88,94 @@ func testRequesterConsole(t *testing.T, s hitd.Store) {
 			t.Errorf("deleted session: %v, want ErrNoRows", err)
 		}
 		return nil
+	})
+
+	// DeleteRequesterSessions ends one requester's sessions, not others'.
+	hashes := [][]byte{bytes.Repeat([]byte{7}, 32), bytes.Repeat([]byte{8}, 32), bytes.Repeat([]byte{9}, 32)}
+	write(t, s, func(tx hitd.Tx) error {
+		for i, h := range hashes {
+			owner := "A1"
+			if i == 2 {
+				owner = "A2"
+			}
+			if err := tx.InsertRequesterSession(ctx, &hitd.RequesterSession{TokenHash: h, RequesterID: owner, CreationTime: t0, Expiration: t0.Add(time.Hour)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	write(t, s, func(tx hitd.Tx) error { return tx.DeleteRequesterSessions(ctx, "A1") })
+	write(t, s, func(tx hitd.Tx) error { return tx.DeleteRequesterSessions(ctx, "NOSUCH") }) // none is no error
+	read(t, s, func(tx hitd.Tx) error {
+		for i, h := range hashes {
+			_, err := tx.RequesterSessionByTokenHash(ctx, h)
+			if i < 2 && !errors.Is(err, hitd.ErrNoRows) {
+				t.Errorf("A1's session %d after DeleteRequesterSessions: %v, want ErrNoRows", i, err)
+			}
+			if i == 2 && err != nil {
+				t.Errorf("A2's session after deleting A1's: %v", err)
+			}
+		}
+		return nil
+	})
+}
+
+// testRequesterDisabled covers Requester.Disabled: false by default, set
+// and cleared by UpdateRequester, kept by InsertRequester and read back by
+// every lookup, without touching the other columns.
+func testRequesterDisabled(t *testing.T, s hitd.Store) {
+	ctx := context.Background()
+	off := requester("D1", false)
+	off.Disabled = true
+	write(t, s, func(tx hitd.Tx) error { return tx.InsertRequester(ctx, off) })
+	read(t, s, func(tx hitd.Tx) error {
+		if r, err := tx.RequesterByAccessKey(ctx, "KEYD1"); err != nil || !r.Disabled {
+			t.Errorf("RequesterByAccessKey(KEYD1) = %+v, %v; want disabled", r, err)
+		}
+		if r, err := tx.RequesterByID(ctx, "A2"); err != nil || r.Disabled {
+			t.Errorf("RequesterByID(A2) = %+v, %v; want enabled by default", r, err)
+		}
+		return nil
+	})
+	write(t, s, func(tx hitd.Tx) error {
+		r, err := tx.RequesterByID(ctx, "A2")
+		if err != nil {
+			return err
+		}
+		r.Disabled = true
+		if err := tx.UpdateRequester(ctx, r); err != nil {
+			return err
+		}
+		d, err := tx.RequesterByID(ctx, "D1")
+		if err != nil {
+			return err
+		}
+		d.Disabled = false
+		return tx.UpdateRequester(ctx, d)
+	})
+	read(t, s, func(tx hitd.Tx) error {
+		if r, err := tx.RequesterByID(ctx, "A2"); err != nil || !r.Disabled || !r.Admin || string(r.ConsolePasswordHash) != "hash-2" || r.Balance != 10000_00 {
+			t.Errorf("A2 after disabling: %+v, %v; want disabled with its other columns kept", r, err)
+		}
+		if r, err := tx.RequesterByAccessKey(ctx, "KEYD1"); err != nil || r.Disabled {
+			t.Errorf("D1 after enabling: %+v, %v", r, err)
+		}
+		all, err := tx.ListRequesters(ctx)
+		disabled := map[string]bool{}
+		for _, r := range all {
+			disabled[r.ID] = r.Disabled
+		}
+		if err != nil || len(all) != 3 || !disabled["A2"] || disabled["A1"] || disabled["D1"] {
+			t.Errorf("ListRequesters disabled = %v, %v", disabled, err)
+		}
+		return nil
+	})
+	write(t, s, func(tx hitd.Tx) error {
+		r, err := tx.RequesterByID(ctx, "A2")
+		if err != nil {
+			return err
+		}
+		r.Disabled = false
+		return tx.UpdateRequester(ctx, r)
 	})
 }

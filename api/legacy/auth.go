@@ -63,6 +63,18 @@ func authenticate(ctx context.Context, svc *hitd.Service, now time.Time, r *http
 	if d := now.Sub(ts); d > MaxSkew || d < -MaxSkew {
 		return hitd.Caller{}, &authError{codeBadClaims, "The Timestamp " + ts.Format(time.RFC3339) + " is more than 15 minutes away from the server's time " + now.UTC().Format(time.RFC3339) + "."}
 	}
+	// Expires (AWS query signatures' alternative to Timestamp) is honoured
+	// when sent as well: a client asking for a shorter window gets it. It
+	// never widens the Timestamp window, which MTurk always required.
+	if e, present := p["Expires"]; present {
+		exp, ok := parseTimestamp(e)
+		if !ok {
+			return hitd.Caller{}, hitd.Errorf(hitd.ErrInvalidParameter, "The value %q is invalid for Expires. Use ISO-8601 UTC, e.g. 2014-08-15T12:00:00Z.", printable(e))
+		}
+		if !now.Before(exp) {
+			return hitd.Caller{}, &authError{codeBadClaims, "The request has expired: Expires " + exp.Format(time.RFC3339) + " is not later than the server's time " + now.UTC().Format(time.RFC3339) + "."}
+		}
+	}
 	secret, requesterID, ok, err := svc.LookupSecret(ctx, p["AWSAccessKeyId"])
 	if err != nil {
 		return hitd.Caller{}, err

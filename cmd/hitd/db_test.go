@@ -43,7 +43,7 @@ func TestDBCopyCommand(t *testing.T) {
 	if out, err := runCmd(t, "worker", "list", "--sandbox", "--db", to); err != nil || !strings.Contains(out, strings.TrimSpace(workerID)) {
 		t.Errorf("sandbox worker list on the copy: %v\n%s", err, out)
 	}
-	if out, err := runCmd(t, "migrate", "--db", to); err != nil || !strings.Contains(out, "production") || !strings.Contains(out, "0003_projects") {
+	if out, err := runCmd(t, "migrate", "--db", to); err != nil || !strings.Contains(out, "production") || !strings.Contains(out, "0004_requester_disabled") {
 		t.Errorf("migrate: %v\n%s", err, out)
 	}
 	for _, bad := range [][]string{{"db", "copy", "--from", url, "--to", to}, {"db", "copy", "--from", from, "--to", "sqlite:/x.db"}, {"db", "copy", "--from", "sqlite:" + dir + "/nope.db", "--to", to}} {

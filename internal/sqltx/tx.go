@@ -129,18 +129,18 @@ func jsonText(v any) (any, error) {
 	return string(b), nil
 }
 
-const requesterCols = `id, name, access_key_id, secret_access_key, balance_cents, is_root, is_admin, console_password_hash, created_at`
+const requesterCols = `id, name, access_key_id, secret_access_key, balance_cents, is_root, is_admin, console_password_hash, created_at, disabled`
 
 func scanRequester(row interface{ Scan(...any) error }) (*hitd.Requester, error) {
 	var r hitd.Requester
-	var root, admin, created int64
-	if err := row.Scan(&r.ID, &r.Name, &r.AccessKeyID, &r.SecretAccessKey, &r.Balance, &root, &admin, &r.ConsolePasswordHash, &created); err != nil {
+	var root, admin, created, disabled int64
+	if err := row.Scan(&r.ID, &r.Name, &r.AccessKeyID, &r.SecretAccessKey, &r.Balance, &root, &admin, &r.ConsolePasswordHash, &created, &disabled); err != nil {
 		return nil, noRows(err)
 	}
 	if len(r.ConsolePasswordHash) == 0 {
 		r.ConsolePasswordHash = nil // none set: the same on both stores
 	}
-	r.Root, r.Admin, r.CreationTime = root == 1, admin == 1, fromMS(created)
+	r.Root, r.Admin, r.CreationTime, r.Disabled = root == 1, admin == 1, fromMS(created), disabled == 1
 	return &r, nil
 }
 
@@ -153,8 +153,9 @@ func blob(b []byte) []byte {
 }
 
 func (t *txn) InsertRequester(ctx context.Context, r *hitd.Requester) error {
-	_, err := t.exec(ctx, `INSERT INTO requesters (`+requesterCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.Name, r.AccessKeyID, r.SecretAccessKey, int64(r.Balance), boolInt(r.Root), boolInt(r.Admin), blob(r.ConsolePasswordHash), ms(r.CreationTime))
+	_, err := t.exec(ctx, `INSERT INTO requesters (`+requesterCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Name, r.AccessKeyID, r.SecretAccessKey, int64(r.Balance), boolInt(r.Root), boolInt(r.Admin), blob(r.ConsolePasswordHash), ms(r.CreationTime),
+		boolInt(r.Disabled))
 	if t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
@@ -163,8 +164,8 @@ func (t *txn) InsertRequester(ctx context.Context, r *hitd.Requester) error {
 
 func (t *txn) UpdateRequester(ctx context.Context, r *hitd.Requester) error {
 	res, err := t.exec(ctx, `UPDATE requesters SET name = ?, access_key_id = ?, secret_access_key = ?, balance_cents = ?, is_root = ?,
-		is_admin = ?, console_password_hash = ? WHERE id = ?`,
-		r.Name, r.AccessKeyID, r.SecretAccessKey, int64(r.Balance), boolInt(r.Root), boolInt(r.Admin), blob(r.ConsolePasswordHash), r.ID)
+		is_admin = ?, console_password_hash = ?, disabled = ? WHERE id = ?`,
+		r.Name, r.AccessKeyID, r.SecretAccessKey, int64(r.Balance), boolInt(r.Root), boolInt(r.Admin), blob(r.ConsolePasswordHash), boolInt(r.Disabled), r.ID)
 	if t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
@@ -225,6 +226,11 @@ func (t *txn) RequesterSessionByTokenHash(ctx context.Context, hash []byte) (*hi
 
 func (t *txn) DeleteRequesterSession(ctx context.Context, hash []byte) error {
 	_, err := t.exec(ctx, `DELETE FROM requester_sessions WHERE token_hash = ?`, hash)
+	return err
+}
+
+func (t *txn) DeleteRequesterSessions(ctx context.Context, requesterID string) error {
+	_, err := t.exec(ctx, `DELETE FROM requester_sessions WHERE requester_id = ?`, requesterID)
 	return err
 }
 
