@@ -27,13 +27,15 @@ type Handler struct {
 	resp  api.Responder
 }
 
-// New returns the edge's handler.
-func New(table *api.Table, svc *hitd.Service, auth *api.Authenticator) *Handler {
+// New returns the edge's handler; limiter throttles each requester (nil:
+// no limit).
+func New(table *api.Table, svc *hitd.Service, auth *api.Authenticator, limiter *api.RateLimiter) *Handler {
 	return &Handler{table: table, svc: svc, auth: auth, resp: api.Responder{
 		ContentType: ContentType,
 		Times:       api.EpochSeconds,
 		Status:      api.WireError.JSONStatus,
 		Now:         svc.Clock().Now,
+		Limiter:     limiter,
 	}}
 }
 

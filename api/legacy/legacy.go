@@ -13,17 +13,23 @@ import (
 // ContentType is the content type of every response.
 const ContentType = "text/xml; charset=utf-8"
 
+// codeServiceUnavailable answers a request over its requester's rate
+// limit, with HTTP 503, in OperationRequest/Errors like an authentication
+// failure (an *authError).
+const codeServiceUnavailable = "AWS.ServiceUnavailable"
+
 // Handler serves the legacy API.
 type Handler struct {
-	svc   *hitd.Service
-	clock hitd.Clock // the signature clock
-	ops   map[string]*operation
+	svc     *hitd.Service
+	clock   hitd.Clock // the signature clock
+	limiter *api.RateLimiter
+	ops     map[string]*operation
 }
 
 // New returns the legacy edge over svc; Timestamps are checked against
-// sigClock.
-func New(svc *hitd.Service, sigClock hitd.Clock) *Handler {
-	h := &Handler{svc: svc, clock: sigClock, ops: map[string]*operation{}}
+// sigClock, and limiter throttles each requester (nil: no limit).
+func New(svc *hitd.Service, sigClock hitd.Clock, limiter *api.RateLimiter) *Handler {
+	h := &Handler{svc: svc, clock: sigClock, limiter: limiter, ops: map[string]*operation{}}
 	for _, o := range operations() {
 		h.ops[o.name] = o
 	}
@@ -72,6 +78,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
 			b, err := api.ReadBody(r)
 			if err != nil {
+				if errors.Is(err, api.ErrBodyTooLarge) {
+					rs.status = http.StatusRequestEntityTooLarge
+				}
 				rs.early("", err)
 				return
 			}
@@ -101,6 +110,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	info.RequesterID = caller.RequesterID
+	if !h.limiter.Allow(caller.RequesterID) {
+		// MTurk: "If you exceed the limit you will receive a 503 Service
+		// Unavailable error." boto 2 retries a 500, 502, 503 or 504 with
+		// backoff (boto/connection.py, _mexe), so old clients slow down.
+		w.Header().Set("Retry-After", "1")
+		rs.status = http.StatusServiceUnavailable
+		rs.early(opName, &authError{codeServiceUnavailable, "Rate exceeded: this requester sends more requests than the server's rate limit allows. Slow down and try again."})
+		return
+	}
 	o, ok := h.ops[opName]
 	if !ok {
 		rs.early(opName, hitd.Errorf(hitd.ErrUnknownOperation, "The operation %s is not a legacy (2014-08-15) MTurk Requester API operation that hitd implements.", printable(opName)))

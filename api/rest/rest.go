@@ -24,13 +24,15 @@ type Handler struct {
 	resp  api.Responder
 }
 
-// New returns the edge's handler.
-func New(table *api.Table, svc *hitd.Service, auth *api.Authenticator) *Handler {
+// New returns the edge's handler; limiter throttles each requester (nil:
+// no limit).
+func New(table *api.Table, svc *hitd.Service, auth *api.Authenticator, limiter *api.RateLimiter) *Handler {
 	return &Handler{table: table, svc: svc, auth: auth, resp: api.Responder{
 		ContentType: "application/json",
 		Times:       api.ISO8601,
 		Status:      api.WireError.RESTStatus,
 		Now:         svc.Clock().Now,
+		Limiter:     limiter,
 	}}
 }
 

@@ -1,6 +1,8 @@
 // Package server assembles hitd's HTTP surface: it routes requests to the
 // protocol edges, answers health checks, and writes one structured log line
-// per request. It holds no protocol logic of its own.
+// per request. It also builds the http.Server with its bounds on slow
+// clients (NewHTTPServer, Limits) and caps connections (ConnLimit). It
+// holds no protocol logic of its own.
 package server
 
 import (
@@ -25,7 +27,7 @@ type Options struct {
 	// Regions limits the SigV4 regions accepted; empty accepts any region.
 	Regions []string
 	// SignatureClock is the clock signature timestamps are checked against
-	// (15 minutes of skew allowed). Nil means the Service's clock. Tests that
+	// (api.SignatureWindow, 5 minutes, either way). Nil means the Service's clock. Tests that
 	// move the Service's fake clock far from real time keep real time here,
 	// because real SDKs sign with the real time.
 	SignatureClock hitd.Clock
@@ -33,6 +35,10 @@ type Options struct {
 	// path the API does not claim are its; nil keeps the plain-text banner
 	// at GET / and 404s elsewhere.
 	Web http.Handler
+	// RateLimiter throttles each requester on the Requester API edges (AWS
+	// JSON, REST and legacy) once authenticated; nil: no limit. Give each
+	// handler its own, or share one to count a requester's requests to both.
+	RateLimiter *api.RateLimiter
 }
 
 // New returns the HTTP handler for svc.
@@ -47,9 +53,9 @@ func New(svc *hitd.Service, opts Options) http.Handler {
 		sigClock = svc.Clock()
 	}
 	auth := api.NewAuthenticator(svc, sigClock, opts.Regions...)
-	jsonEdge := awsjson.New(table, svc, auth)
-	restEdge := rest.New(table, svc, auth)
-	legacyEdge := legacy.New(svc, sigClock)
+	jsonEdge := awsjson.New(table, svc, auth, opts.RateLimiter)
+	restEdge := rest.New(table, svc, auth, opts.RateLimiter)
+	legacyEdge := legacy.New(svc, sigClock, opts.RateLimiter)
 
 	mux := http.NewServeMux()
 	mux.Handle("/v1/{op}", restEdge)

@@ -33,7 +33,7 @@ func TestLogin(t *testing.T) {
 		{"trailing data", `{"username":"alice","password":"password-alice"}{}`, 400, hitd.ErrInvalidParameter},
 		{"long password", `{"username":"alice","password":"` + strings.Repeat("p", 100) + `"}`, 401, hitd.ErrNotAuthenticated},
 		{"long username", `{"username":"` + strings.Repeat("a", 10000) + `","password":"password-alice"}`, 401, hitd.ErrNotAuthenticated},
-		{"too large", `{"username":"alice","password":"` + strings.Repeat("x", 2<<20) + `"}`, 400, hitd.ErrOutOfRange},
+		{"too large", `{"username":"alice","password":"` + strings.Repeat("x", 2<<20) + `"}`, 413, hitd.ErrOutOfRange},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.do("POST", "/login", "", tc.body)

@@ -220,6 +220,9 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		return
 	}
 	status := api.WorkerStatus(de.Code)
+	if errors.Is(err, api.ErrBodyTooLarge) {
+		status = http.StatusRequestEntityTooLarge
+	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="hitd worker API"`)
 	}

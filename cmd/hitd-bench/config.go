@@ -37,6 +37,10 @@ type config struct {
 	postgres    string
 	pgNodes     []int
 
+	floodClients  int
+	floodDuration time.Duration
+	floodMaxConns int
+
 	hitd     string
 	hitdArgs []string // more `hitd serve` flags
 	workDir  string
@@ -77,6 +81,9 @@ func newFlags(out io.Writer) *flags {
 	fs.DurationVar(&c.schedEvery, "scheduler-interval", 200*time.Millisecond, "the server's --scheduler-interval in the scheduler scenario")
 	fs.DurationVar(&c.schedLead, "scheduler-lead", 3*time.Second, "how long after being inserted the due items fall due")
 	fs.IntVar(&c.idleStarts, "idle-starts", 5, "server starts measured by the idle scenario")
+	fs.IntVar(&c.floodClients, "flood-clients", 400, "abusive clients in the flood scenario, each on its own connections")
+	fs.DurationVar(&c.floodDuration, "flood-duration", 20*time.Second, "how long the flood scenario floods")
+	fs.IntVar(&c.floodMaxConns, "flood-max-connections", 100, "the server's --max-connections in the flood scenario")
 	fs.StringVar(&c.postgres, "postgres", os.Getenv("HITD_TEST_POSTGRES_URL"), "PostgreSQL URL for the pg scenario (default $HITD_TEST_POSTGRES_URL); each run uses a fresh schema, dropped at its end")
 	fs.StringVar(&f.pgNodes, "pg-nodes", "1,2", "node counts the pg scenario runs with")
 	fs.StringVar(&c.hitd, "hitd", "", "the hitd binary to start (default: hitd beside this binary, else one built with go build into a temporary directory)")
@@ -114,7 +121,8 @@ func (f *flags) config() (config, error) {
 		name string
 		v    int
 	}{{"clients", c.clients}, {"batch-hits", c.batchHITs}, {"race-workers", c.raceWorkers}, {"race-slots", c.raceSlots},
-		{"list-calls", c.listCalls}, {"list-clients", c.listClients}, {"scheduler-due", c.schedDue}, {"idle-starts", c.idleStarts}}
+		{"list-calls", c.listCalls}, {"list-clients", c.listClients}, {"scheduler-due", c.schedDue}, {"idle-starts", c.idleStarts},
+		{"flood-clients", c.floodClients}, {"flood-max-connections", c.floodMaxConns}}
 	for _, p := range positive {
 		if p.v < 1 {
 			return c, fmt.Errorf("--%s must be at least 1", p.name)
@@ -131,6 +139,8 @@ func (f *flags) config() (config, error) {
 		return c, errors.New("--scheduler-items cannot be negative")
 	case c.schedEvery <= 0 || c.schedLead <= 0:
 		return c, errors.New("--scheduler-interval and --scheduler-lead must be positive")
+	case c.floodDuration <= 0:
+		return c, errors.New("--flood-duration must be positive")
 	}
 	if c.target != "" {
 		if err := checkLoopbackURL(c.target); err != nil {

@@ -46,7 +46,7 @@ import (
 const usage = `hitd-bench — load tool for hitd (loopback only)
 
 Usage:
-  hitd-bench run [--scenario all|create,batch,race,list,scheduler,idle,pg] [--json] [flags]
+  hitd-bench run [--scenario all|create,batch,race,list,scheduler,idle,flood,pg] [--json] [flags]
 
 Scenarios (each also measures its baselines, "noop" and "store"):
   create     CreateHITWithHITType from --clients clients (--count, --duration)
@@ -55,6 +55,8 @@ Scenarios (each also measures its baselines, "noop" and "store"):
   list       ListHITs first and last page among --list-hits HITs (--list-calls each)
   scheduler  --scheduler-items pending items, --scheduler-due of them due later: how late applied
   idle       start-up time (to /healthz 200) and idle RSS, --idle-starts starts
+  flood      --flood-clients abusive clients (oversized bodies, slow headers and bodies) for
+             --flood-duration against --max-connections --flood-max-connections: RSS stays bounded
   pg         create and race on PostgreSQL (--postgres), with --pg-nodes nodes
 
 The exit status is 1 when a scenario had errors (failed requests, wrong
@@ -137,7 +139,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // scenarioNames in the order "all" runs them.
-var scenarioNames = []string{"idle", "create", "batch", "race", "list", "scheduler", "pg"}
+var scenarioNames = []string{"idle", "create", "batch", "race", "list", "scheduler", "flood", "pg"}
 
 func parseScenarios(s string) ([]string, error) {
 	if s == "" || s == "all" {

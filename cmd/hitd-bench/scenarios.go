@@ -39,6 +39,8 @@ func (b *bench) runAll(ctx context.Context) *Report {
 			ss = append(ss, b.timed(func() *Scenario { return b.scenarioScheduler(ctx) }))
 		case "idle":
 			ss = append(ss, b.timed(func() *Scenario { return b.scenarioIdle(ctx) }))
+		case "flood":
+			ss = append(ss, b.timed(func() *Scenario { return b.scenarioFlood(ctx) }))
 		case "pg":
 			ss = append(ss, b.scenarioPG(ctx)...)
 		}

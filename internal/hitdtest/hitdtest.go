@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/mturk"
 	"github.com/hitd/hitd"
+	"github.com/hitd/hitd/api"
 	"github.com/hitd/hitd/api/server"
 	"github.com/hitd/hitd/internal/pgtest"
 	"github.com/hitd/hitd/postgres"
@@ -53,6 +54,9 @@ type Options struct {
 	// test server, Env.ContentURL, and sets WebOptions.ContentOrigin and
 	// (if empty) WebOptions.PublicURL accordingly.
 	SeparateContentOrigin bool
+	// RateLimiter throttles requesters on the Requester API edges
+	// (server.Options.RateLimiter); nil: no limit.
+	RateLimiter *api.RateLimiter
 }
 
 // EnvStore selects the store the servers of New run on: unset or "sqlite"
@@ -112,7 +116,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	// Unstarted servers know their address, which the web site's options need.
 	srv := httptest.NewUnstartedServer(nil)
 	e := &Env{T: t, URL: "http://" + srv.Listener.Addr().String(), Clock: clock, Service: svc, Store: store, Root: root}
-	sopts := server.Options{SignatureClock: hitd.SystemClock{}}
+	sopts := server.Options{SignatureClock: hitd.SystemClock{}, RateLimiter: o.RateLimiter}
 	var contentSrv *httptest.Server
 	if o.Web {
 		wo := o.WebOptions
