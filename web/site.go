@@ -89,7 +89,8 @@ func parsePages() map[string]*template.Template {
 
 // Handler returns the worker site: every page, /static/, /mturk/externalSubmit
 // and (when Options.ContentOrigin is empty) /content/. It is wrapped in
-// CrossOriginProtection, with /mturk/externalSubmit exempt.
+// CrossOriginProtection, with /mturk/externalSubmit exempt, and every
+// request body is bounded (limitBodies).
 func (s *Site) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.groups)
@@ -133,7 +134,9 @@ func (s *Site) Handler() http.Handler {
 		s.renderError(w, r, nil, http.StatusForbidden, "Request refused",
 			"This request came from another web site, so it was refused. Go back to the page and try again from there.")
 	}))
-	return cop.Handler(siteHeaders(mux))
+	// siteHeaders is outermost so that the refusal page, too, carries the
+	// site's Content-Security-Policy and frame-blocking headers.
+	return siteHeaders(cop.Handler(s.limitBodies(mux)))
 }
 
 // ContentHandler returns what the content origin serves: requester HTML
@@ -149,7 +152,7 @@ func (s *Site) ContentHandler() http.Handler {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		http.NotFound(w, r)
 	})
-	return mux
+	return s.limitBodies(mux)
 }
 
 func staticHandler() http.Handler {
