@@ -18,8 +18,10 @@
 # (a worker takes a qualification test and unlocks HITs on the site) and
 # e2e/browser/test_console_site.mjs (a requester makes a project, uploads a
 # 500-row CSV, publishes, reviews and downloads results in the console while
-# workers work on the site); e2e/test_console_boto3.py (the console and boto3
-# report the same balance, counts, results and ledger); then
+# workers work on the site); e2e/browser/test_xss_site.mjs (an XSS corpus
+# through every field any page renders; no script runs on any page);
+# e2e/test_console_boto3.py (the console and boto3 report the same balance,
+# counts, results and ledger); then
 # e2e/test_notify_boto3.py (every notification event to a signed webhook, test
 # events by webhook and e-mail, dead letters; it runs last so that the message
 # it leaves queued for a receiver that is down waits little); then
@@ -212,6 +214,23 @@ console_browser_suite() {
 	suite "$name" env CHROMIUM="$CHROMIUM" HITD_E2E_SHOTS="$shots/console" node "$e2e/browser/test_console_site.mjs"
 }
 
+# xss_browser_suite: an XSS corpus through every requester- and worker-supplied
+# field, every page checked in headless Chromium (e2e/browser/test_xss_site.mjs),
+# with the same conditions as browser_suite.
+xss_browser_suite() {
+	local name="browser: XSS corpus through every field, every page in Chromium (e2e/browser/test_xss_site.mjs)" why
+	why=$(browser_missing)
+	if [[ -n $why ]]; then
+		section "$name"
+		echo "SKIP: $why"
+		skips+=("SKIP  $name: $why")
+		return
+	fi
+	node_modules_ready || return 0
+	[[ -n $shots ]] || shots=$(mktemp -d "${TMPDIR:-/tmp}/hitd-e2e-shots.XXXXXX")
+	suite "$name" env CHROMIUM="$CHROMIUM" HITD_E2E_SHOTS="$shots/xss" node "$e2e/browser/test_xss_site.mjs"
+}
+
 wait_healthy() {
 	for _ in $(seq 300); do # 30 s
 		if [[ $(curl -s --max-time 2 "$HITD_ENDPOINT/healthz" 2>/dev/null) == ok* ]]; then
@@ -264,6 +283,7 @@ suite "work: boto3 + worker API + AWS CLI + JS SDK (e2e/test_work_boto3.py)" "$P
 suite "qualifications: boto3 + worker API + site forms (e2e/test_quals_boto3.py)" "$PYTHON" "$e2e/test_quals_boto3.py"
 suite "review policies: boto3 + worker API + scheduler (e2e/test_policies_boto3.py)" "$PYTHON" "$e2e/test_policies_boto3.py"
 suite "every operation of botocore's mturk model (e2e/test_all_ops.py)" "$PYTHON" "$e2e/test_all_ops.py"
+suite "isolation between requesters, disable/enable: boto3 (e2e/test_isolation_boto3.py)" "$PYTHON" "$e2e/test_isolation_boto3.py"
 boto2_name="legacy API: boto 2 + worker API (e2e/test_boto2.py)"
 if "$BOTO2_PYTHON" -c 'import boto.mturk.connection' 2>/dev/null; then
 	suite "$boto2_name" env HITD_BOTO3_PYTHON="$PYTHON" "$BOTO2_PYTHON" "$e2e/test_boto2.py"
@@ -275,6 +295,7 @@ fi
 browser_suite "content under /content/" same-origin
 quals_browser_suite
 console_browser_suite
+xss_browser_suite
 suite "requester console vs boto3: the same numbers (e2e/test_console_boto3.py)" "$PYTHON" "$e2e/test_console_boto3.py"
 # Last before the restart: it leaves a notification queued for a receiver that
 # is down, which the restarted server must deliver (its retries back off).

@@ -41,11 +41,16 @@ Usage:
   hitd tls init [--name HOST]... [--force] [--data-dir DIR | --dir DIR]
   hitd migrate [--data-dir DIR] [--db URL] [--sandbox-db URL]
   hitd db copy --from sqlite:PATH --to postgres://USER@HOST/DATABASE [--force]
+  hitd backup --to FILE [--sandbox] [--force] [--data-dir DIR] [--db sqlite:PATH]
+  hitd restore --from FILE [--sandbox] [--force] [--data-dir DIR] [--db sqlite:PATH]
+      (backup works while the server runs; stop the server before restore; docs/backup.md)
   hitd requester create --name NAME [--admin] [--data-dir DIR] [--db URL]
   hitd requester set-password --access-key-id ID [--data-dir DIR] [--db URL]
       (the console password from HITD_REQUESTER_PASSWORD or one line of standard input)
   hitd requester list [--data-dir DIR] [--db URL]
   hitd requester deposit --access-key-id ID --amount 100.00 [--data-dir DIR] [--db URL]
+  hitd requester disable|enable --access-key-id ID [--data-dir DIR] [--db URL]
+      (a disabled requester's keys and console sessions are refused everywhere)
   hitd requester notify-credentials --access-key-id ID --aws-access-key-id KEY [--region R] [--data-dir DIR] [--db URL]
       (the secret from --aws-secret-access-key or HITD_NOTIFY_SECRET_ACCESS_KEY)
   hitd worker create --username NAME --password PASSWORD [--data-dir DIR] [--db URL]
@@ -109,6 +114,10 @@ func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		return migrateCommand(ctx, args[1:], stdout, stderr)
 	case "db":
 		return dbCommand(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return backupCommand(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return restoreCommand(ctx, args[1:], stdout, stderr)
 	case "requester", "worker", "layout", "outbox", "project", "batch":
 		sub := adminCommands[args[0]]
 		names := make([]string, 0, len(sub))
@@ -194,11 +203,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	useTLS := fs.Bool("tls", envOr("HITD_TLS", "") == "true", "serve HTTPS with the certificate \"hitd tls init\" made in the data directory (env HITD_TLS=true)")
 	tlsCert := fs.String("tls-cert", envOr("HITD_TLS_CERT", ""), "serve HTTPS with this PEM certificate (chain) file (env HITD_TLS_CERT)")
 	tlsKey := fs.String("tls-key", envOr("HITD_TLS_KEY", ""), "the PEM private key of --tls-cert (env HITD_TLS_KEY)")
+	var lf limitFlags // timeouts, --max-connections, --rate-limit (limits.go)
+	lf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if err := lf.check(); err != nil {
+		return err
 	}
 	webOpts, err := webOptions(*signup, *publicURL, *listen, *contentListen, *contentOrigin)
 	if err != nil {
@@ -290,21 +304,21 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 
 	webOpts.Logger, sandboxWeb.Logger = logger, logger
 	site := web.New(svc, webOpts)
-	sandboxHandler := server.New(sandbox.svc, server.Options{Logger: logger, Web: web.New(sandbox.svc, sandboxWeb).Handler()})
+	sandboxHandler := server.New(sandbox.svc, server.Options{Logger: logger, Web: web.New(sandbox.svc, sandboxWeb).Handler(), RateLimiter: lf.rateLimiter()})
 	hostRoutes := map[string]http.Handler{}
 	for _, h := range strings.Split(*sandboxHosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			hostRoutes[h] = sandboxHandler
 		}
 	}
-	servers := []*http.Server{newHTTPServer(server.ByHost(server.New(svc, server.Options{Logger: logger, Web: site.Handler()}), hostRoutes), logger)}
+	servers := []*http.Server{server.NewHTTPServer(server.ByHost(server.New(svc, server.Options{Logger: logger, Web: site.Handler(), RateLimiter: lf.rateLimiter()}), hostRoutes), logger, lf.limits)}
 	addrs := []string{*listen}
 	if *contentListen != "" {
-		servers = append(servers, newHTTPServer(server.LogRequests(logger, site.ContentHandler()), logger))
+		servers = append(servers, server.NewHTTPServer(server.LogRequests(logger, site.ContentHandler()), logger, lf.limits))
 		addrs = append(addrs, *contentListen)
 	}
 	if *sandboxListen != "" {
-		servers = append(servers, newHTTPServer(sandboxHandler, logger))
+		servers = append(servers, server.NewHTTPServer(sandboxHandler, logger, lf.limits))
 		addrs = append(addrs, *sandboxListen)
 	}
 	if *debugListen != "" {
@@ -315,6 +329,7 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 		defer stop()
 	}
 	var lns []net.Listener
+	conns := server.NewConnLimit(lf.maxConnections) // one cap over all listeners
 	for _, addr := range addrs {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
@@ -323,14 +338,14 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 			}
 			return err
 		}
-		lns = append(lns, ln)
+		lns = append(lns, conns.Listener(ln))
 	}
 	scheme := "http"
 	if tlsConfig != nil {
 		scheme = "https"
 	}
-	logger.Info("hitd listening", "addr", lns[0].Addr().String(), "scheme", scheme, "db", prod.where.String(), "root_requester", root.ID, "root_access_key_id", root.AccessKeyID,
-		"worker_signup", string(webOpts.Signup), "public_url", webOpts.PublicURL, "sandbox_hosts", *sandboxHosts)
+	logger.Info("hitd listening", append([]any{"addr", lns[0].Addr().String(), "scheme", scheme, "db", prod.where.String(), "root_requester", root.ID, "root_access_key_id", root.AccessKeyID,
+		"worker_signup", string(webOpts.Signup), "public_url", webOpts.PublicURL, "sandbox_hosts", *sandboxHosts}, lf.logAttrs()...)...)
 	for i, addr := range addrs[1:] {
 		what := "serving requester HTML"
 		if addr == *sandboxListen {
@@ -389,17 +404,6 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 // defaultSandboxHosts are MTurk's sandbox host names: requests addressed to
 // them (by a hosts-file entry, see docs/drop-in.md) reach the sandbox realm.
 const defaultSandboxHosts = "mturk-requester-sandbox.us-east-1.amazonaws.com,workersandbox.mturk.com,requestersandbox.mturk.com"
-
-func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-}
 
 // webOptions checks the worker-site flags. With --content-listen the site
 // must know both origins: --content-origin defaults to http://ADDR and
@@ -558,7 +562,7 @@ func (c adminCommand) exec(ctx context.Context, args []string, stdin io.Reader, 
 // adminCommands are the subcommands of "hitd requester", "hitd worker",
 // "hitd layout", "hitd outbox", "hitd project" and "hitd batch".
 var adminCommands = map[string]map[string]func() adminCommand{
-	"requester": {"create": requesterCreate, "list": requesterList, "deposit": requesterDeposit, "notify-credentials": requesterNotifyCredentials, "set-password": requesterSetPassword},
+	"requester": {"create": requesterCreate, "list": requesterList, "deposit": requesterDeposit, "notify-credentials": requesterNotifyCredentials, "set-password": requesterSetPassword, "disable": requesterDisable, "enable": requesterEnable},
 	"worker":    {"create": workerCreate, "invite": workerInvite, "list": workerList, "masters": workerMasters},
 	"layout":    {"create": layoutCreate, "list": layoutList, "show": layoutShow, "delete": layoutDelete},
 	"outbox":    {"list": outboxList, "retry": outboxRetry},
@@ -605,7 +609,7 @@ func requesterList() adminCommand {
 				return err
 			}
 			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "REQUESTER ID\tNAME\tACCESS KEY ID\tBALANCE\tROOT\tADMIN\tCREATED")
+			fmt.Fprintln(tw, "REQUESTER ID\tNAME\tACCESS KEY ID\tBALANCE\tROOT\tADMIN\tDISABLED\tCREATED")
 			yes := func(b bool) string {
 				if b {
 					return "yes"
@@ -613,7 +617,7 @@ func requesterList() adminCommand {
 				return ""
 			}
 			for _, r := range rs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.AccessKeyID, r.Balance, yes(r.Root), yes(r.Admin), r.CreationTime.Format(time.RFC3339))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.AccessKeyID, r.Balance, yes(r.Root), yes(r.Admin), yes(r.Disabled), r.CreationTime.Format(time.RFC3339))
 			}
 			return tw.Flush()
 		},
