@@ -1,10 +1,14 @@
 package hitd
 
 import (
+	"encoding/xml"
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hitd/hitd/qform"
 )
 
 const testExternalQuestion = `<?xml version="1.0" encoding="UTF-8"?>
@@ -362,6 +366,12 @@ func TestIsLoopbackHost(t *testing.T) {
 	}
 }
 
+// FuzzParseQuestion checks ParseQuestion on any document: failures are
+// *Errors of the three documented codes with a message and no result; an
+// accepted question has its kind's content, a FrameHeight in range and at
+// most MaxQuestionBytes; its ExternalURL or HTMLContent, written into a
+// fresh document, parses back equal; and a QuestionForm's identifiers are
+// those qform.Parse finds.
 func FuzzParseQuestion(f *testing.F) {
 	for _, s := range []string{
 		testExternalQuestion,
@@ -420,6 +430,42 @@ func FuzzParseQuestion(f *testing.F) {
 		}
 		if len(q) > MaxQuestionBytes {
 			t.Fatalf("accepted a %d-byte question", len(q))
+		}
+		// What was parsed out, written into a fresh document, parses back
+		// the same.
+		var again string
+		switch got.Kind {
+		case QuestionExternal:
+			var b strings.Builder
+			xml.EscapeText(&b, []byte(got.ExternalURL))
+			again = extQ(b.String(), strconv.Itoa(got.FrameHeight))
+		case QuestionHTML:
+			again = strings.TrimSuffix(LayoutQuestion(got.HTMLContent), LayoutQuestionSuffix) +
+				"]]></HTMLContent><FrameHeight>" + strconv.Itoa(got.FrameHeight) + "</FrameHeight></HTMLQuestion>"
+		case QuestionForm:
+			// The worker site parses QuestionForms with qform, and the worker
+			// API reports ParseQuestion's identifiers: they must agree.
+			if form, err := qform.Parse(q); err == nil {
+				var ids []string
+				for _, fq := range form.Questions() {
+					ids = append(ids, fq.Identifier)
+				}
+				if !reflect.DeepEqual(ids, got.QuestionIdentifiers) {
+					t.Fatalf("qform identifiers %q, ParseQuestion's %q", ids, got.QuestionIdentifiers)
+				}
+			}
+		}
+		if again != "" && len(again) <= MaxQuestionBytes {
+			back, err := ParseQuestion(again, QuestionPolicy{AllowHTTPExternalURLs: allowHTTP})
+			if err != nil {
+				t.Fatalf("%+v written back as %q: %v", got, again, err)
+			}
+			if got.Kind == QuestionHTML {
+				got.HTMLContent = xmlLineEnds(got.HTMLContent) // a raw CR in CDATA reads back as LF
+			}
+			if !reflect.DeepEqual(back, got) {
+				t.Fatalf("%+v written back as %q parses as %+v", got, again, back)
+			}
 		}
 	})
 }

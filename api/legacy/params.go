@@ -147,12 +147,13 @@ func (d *decoder) price(label string) string {
 const maxIndex = 1000
 
 // indices returns the distinct N of parameters named prefix.N or
-// prefix.N.rest, ascending. A non-numeric or out-of-range N is an error.
-func (d *decoder) indices(prefix string) []int {
+// prefix.N.rest, ascending. A non-numeric or out-of-range N is an error,
+// except for the names prefix.member of the structure's unnumbered form.
+func (d *decoder) indices(prefix string, unnumbered ...string) []int {
 	seen := map[int]bool{}
 	for name := range d.p {
 		rest, ok := strings.CutPrefix(name, prefix+".")
-		if !ok {
+		if !ok || slices.Contains(unnumbered, rest) {
 			continue
 		}
 		num, _, _ := strings.Cut(rest, ".")
@@ -208,7 +209,9 @@ func (d *decoder) qualificationRequirements() []hitd.QualificationRequirement {
 		if c, ok := d.p[pre+"LocaleValue.Country"]; ok {
 			q.LocaleValues = append(q.LocaleValues, hitd.Locale{Country: c, Subdivision: d.str(pre + "LocaleValue.Subdivision")})
 		}
-		for _, m := range d.indices(pre + "LocaleValue") {
+		// boto 2 writes a single locale (comparator not In or NotIn)
+		// unnumbered, as LocaleValue.Country and LocaleValue.Subdivision.
+		for _, m := range d.indices(pre+"LocaleValue", "Country", "Subdivision") {
 			lp := pre + "LocaleValue." + strconv.Itoa(m) + "."
 			q.LocaleValues = append(q.LocaleValues, hitd.Locale{Country: d.str(lp + "Country"), Subdivision: d.str(lp + "Subdivision")})
 		}
