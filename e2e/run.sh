@@ -162,73 +162,49 @@ browser_missing() {
 	[[ -x $CHROMIUM ]] || echo "$CHROMIUM is not installed (apt-get install chromium)"
 }
 
-# browser_suite LABEL SHOTS_SUBDIR [ENV=VALUE...]: the worker site in headless Chromium,
-# when node and Chromium are installed (.ci/run installs both); otherwise a
-# recorded skip. Runs `npm ci` in e2e/browser first if its packages are missing.
+# chromium_suite NAME SCRIPT SHOTS_SUBDIR [ENV=VALUE...]: one of e2e/browser's
+# suites in headless Chromium, when node and Chromium are installed (.ci/run
+# installs both); otherwise a recorded skip. Runs `npm ci` in e2e/browser first
+# if its packages are missing. Screenshots are kept after the run (outside
+# $work), for people to look at.
+chromium_suite() {
+	local name=$1 script=$2 sub=$3 why
+	shift 3
+	why=$(browser_missing)
+	if [[ -n $why ]]; then
+		section "$name"
+		echo "SKIP: $why"
+		skips+=("SKIP  $name: $why")
+		return
+	fi
+	node_modules_ready || return 0
+	[[ -n $shots ]] || shots=$(mktemp -d "${TMPDIR:-/tmp}/hitd-e2e-shots.XXXXXX")
+	suite "$name" env CHROMIUM="$CHROMIUM" HITD_E2E_SHOTS="$shots/$sub" "$@" node "$e2e/browser/$script"
+}
+
+# browser_suite LABEL SHOTS_SUBDIR [ENV=VALUE...]: the worker site in headless
+# Chromium (e2e/browser/test_worker_site.mjs).
 browser_suite() {
-	local name="browser: worker site in Chromium, $1 (e2e/browser/test_worker_site.mjs)" sub=$2 why
+	local label=$1 sub=$2
 	shift 2
-	why=$(browser_missing)
-	if [[ -n $why ]]; then
-		section "$name"
-		echo "SKIP: $why"
-		skips+=("SKIP  $name: $why")
-		return
-	fi
-	node_modules_ready || return 0
-	# Screenshots are kept after the run (outside $work), for people to look at.
-	[[ -n $shots ]] || shots=$(mktemp -d "${TMPDIR:-/tmp}/hitd-e2e-shots.XXXXXX")
-	suite "$name" env CHROMIUM="$CHROMIUM" HITD_E2E_SHOTS="$shots/$sub" "$@" node "$e2e/browser/test_worker_site.mjs"
+	chromium_suite "browser: worker site in Chromium, $label (e2e/browser/test_worker_site.mjs)" test_worker_site.mjs "$sub" "$@"
 }
 
-# quals_browser_suite: qualifications on the worker site in headless Chromium
-# (e2e/browser/test_quals_site.mjs), with the same conditions as browser_suite.
+# quals_browser_suite: qualifications on the worker site (e2e/browser/test_quals_site.mjs).
 quals_browser_suite() {
-	local name="browser: qualifications on the worker site in Chromium (e2e/browser/test_quals_site.mjs)" why
-	why=$(browser_missing)
-	if [[ -n $why ]]; then
-		section "$name"
-		echo "SKIP: $why"
-		skips+=("SKIP  $name: $why")
-		return
-	fi
-	node_modules_ready || return 0
-	[[ -n $shots ]] || shots=$(mktemp -d "${TMPDIR:-/tmp}/hitd-e2e-shots.XXXXXX")
-	suite "$name" env CHROMIUM="$CHROMIUM" HITD_E2E_SHOTS="$shots/quals" node "$e2e/browser/test_quals_site.mjs"
+	chromium_suite "browser: qualifications on the worker site in Chromium (e2e/browser/test_quals_site.mjs)" test_quals_site.mjs quals
 }
 
-# console_browser_suite: the requester console in headless Chromium
-# (e2e/browser/test_console_site.mjs: a project, a 500-row CSV, workers,
-# review, results), with the same conditions as browser_suite.
+# console_browser_suite: the requester console (e2e/browser/test_console_site.mjs:
+# a project, a 500-row CSV, workers, review, results).
 console_browser_suite() {
-	local name="browser: requester console in Chromium, 500-row batch (e2e/browser/test_console_site.mjs)" why
-	why=$(browser_missing)
-	if [[ -n $why ]]; then
-		section "$name"
-		echo "SKIP: $why"
-		skips+=("SKIP  $name: $why")
-		return
-	fi
-	node_modules_ready || return 0
-	[[ -n $shots ]] || shots=$(mktemp -d "${TMPDIR:-/tmp}/hitd-e2e-shots.XXXXXX")
-	suite "$name" env CHROMIUM="$CHROMIUM" HITD_E2E_SHOTS="$shots/console" node "$e2e/browser/test_console_site.mjs"
+	chromium_suite "browser: requester console in Chromium, 500-row batch (e2e/browser/test_console_site.mjs)" test_console_site.mjs console
 }
 
 # xss_browser_suite: an XSS corpus through every requester- and worker-supplied
-# field, every page checked in headless Chromium (e2e/browser/test_xss_site.mjs),
-# with the same conditions as browser_suite.
+# field, every page checked (e2e/browser/test_xss_site.mjs).
 xss_browser_suite() {
-	local name="browser: XSS corpus through every field, every page in Chromium (e2e/browser/test_xss_site.mjs)" why
-	why=$(browser_missing)
-	if [[ -n $why ]]; then
-		section "$name"
-		echo "SKIP: $why"
-		skips+=("SKIP  $name: $why")
-		return
-	fi
-	node_modules_ready || return 0
-	[[ -n $shots ]] || shots=$(mktemp -d "${TMPDIR:-/tmp}/hitd-e2e-shots.XXXXXX")
-	suite "$name" env CHROMIUM="$CHROMIUM" HITD_E2E_SHOTS="$shots/xss" node "$e2e/browser/test_xss_site.mjs"
+	chromium_suite "browser: XSS corpus through every field, every page in Chromium (e2e/browser/test_xss_site.mjs)" test_xss_site.mjs xss
 }
 
 wait_healthy() {

@@ -30,6 +30,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { Harness, assert, eq } from './harness.mjs';
 import {
   GetAccountBalanceCommand, GetAssignmentCommand, ListBonusPaymentsCommand, ListHITsCommand, ListWorkerBlocksCommand,
 } from '@aws-sdk/client-mturk';
@@ -60,47 +61,13 @@ const LAYOUT = `<h2>How does this tweet feel?</h2>
 
 // ------------------------------------------------------------------ harness
 
-let passed = 0;
-let failed = 0;
-const S = {};
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-function eq(got, want, what) {
-  const g = JSON.stringify(got);
-  const w = JSON.stringify(want);
-  assert(g === w, `${what}: got ${g}, want ${w}`);
-}
-
-function need(...keys) {
-  const missing = keys.filter((k) => !(k in S));
-  assert(missing.length === 0, `an earlier step did not get as far as ${missing.join(', ')}`);
-  return keys.map((k) => S[k]);
-}
+const h = new Harness();
+const S = h.S;
+const need = (...keys) => h.need(...keys);
+const step = (name, fn) => h.step(name, fn);
 
 let page; // the requester's tab
 let shots;
-
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log(`PASS ${name} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
-  } catch (err) {
-    failed++;
-    console.log(`FAIL ${name}: ${err?.stack?.split('\n').slice(0, 3).join(' | ') ?? err}`);
-    if (page && shots) {
-      const file = path.join(shots, `failed-${name.replace(/[^a-z0-9]+/gi, '-')}.png`);
-      try {
-        await page.screenshot({ path: file, fullPage: true });
-        console.log(`     page was ${page.url()}; screenshot ${file}`);
-      } catch { /* the page is gone */ }
-    }
-  }
-}
 
 function hitd(...args) {
   return execFileSync(HITD_BIN, [...args, ...STORE], { encoding: 'utf8', env: process.env });
@@ -156,6 +123,7 @@ async function visit(pathname, name) {
 async function main() {
   console.log(`console browser test against ${SITE} with ${CHROMIUM} (run ${RUN})`);
   shots = process.env.HITD_E2E_SHOTS || fs.mkdtempSync(path.join(os.tmpdir(), 'hitd-e2e-shots-'));
+  h.shots = shots;
   fs.mkdirSync(shots, { recursive: true });
   const files = fs.mkdtempSync(path.join(os.tmpdir(), 'hitd-e2e-console-'));
   const browser = await chromium.launch({
@@ -167,6 +135,7 @@ async function main() {
   try {
     const requester = await browser.newContext({ viewport: VIEWPORTS.laptop, acceptDownloads: true });
     page = await requester.newPage();
+    h.page = page;
     page.setDefaultTimeout(20000);
     const pageErrors = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -439,8 +408,8 @@ async function main() {
     await browser.close();
   }
   console.log(`screenshots: ${shots}`);
-  console.log(`browser console: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  console.log(`browser console: ${h.passed} passed, ${h.failed} failed`);
+  process.exit(h.failed ? 1 : 0);
 }
 
 // A small RFC 4180 reader (quoted fields, doubled quotes, CRLF or LF).

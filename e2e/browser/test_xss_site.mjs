@@ -50,6 +50,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { Harness, assert, eq } from './harness.mjs';
 import {
   ApproveAssignmentCommand, AssociateQualificationWithWorkerCommand, CreateHITCommand, CreateQualificationTypeCommand,
   CreateWorkerBlockCommand, ListQualificationRequestsCommand, NotifyWorkersCommand, RejectAssignmentCommand,
@@ -121,50 +122,15 @@ function xmlEscape(s) {
 
 // ------------------------------------------------------------------ harness
 
-let passed = 0;
-let failed = 0;
-const S = {};
+const h = new Harness();
+const S = h.S;
+const need = (...keys) => h.need(...keys);
+const step = (name, fn) => h.step(name, fn);
 const dialogs = [];
 const pageErrors = [];
 const cspViolations = [];
 
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-function eq(got, want, what) {
-  const g = JSON.stringify(got);
-  const w = JSON.stringify(want);
-  assert(g === w, `${what}: got ${g}, want ${w}`);
-}
-
-function need(...keys) {
-  const missing = keys.filter((k) => !(k in S));
-  assert(missing.length === 0, `an earlier step did not get as far as ${missing.join(', ')}`);
-  return keys.map((k) => S[k]);
-}
-
-let current; // the page a failing step screenshots
 let shots;
-
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    passed++;
-    console.log(`PASS ${name} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
-  } catch (err) {
-    failed++;
-    console.log(`FAIL ${name}: ${err?.stack?.split('\n').slice(0, 3).join(' | ') ?? err}`);
-    if (current && shots) {
-      const file = path.join(shots, `failed-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80)}.png`);
-      try {
-        await current.screenshot({ path: file, fullPage: true });
-        console.log(`     page was ${current.url()}; screenshot ${file}`);
-      } catch { /* the page is gone */ }
-    }
-  }
-}
 
 function hitd(...args) {
   return execFileSync(HITD_BIN, [...args, ...STORE], { encoding: 'utf8', env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -399,6 +365,7 @@ function questionForm(code, i) {
 async function main() {
   console.log(`xss browser test against ${SITE} with ${CHROMIUM} (run ${RUN}, ${N} payloads)`);
   shots = process.env.HITD_E2E_SHOTS || fs.mkdtempSync(path.join(os.tmpdir(), 'hitd-e2e-shots-'));
+  h.shots = shots;
   fs.mkdirSync(shots, { recursive: true });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -487,7 +454,7 @@ async function main() {
 
     await step('an anonymous visitor: the HIT list, search, previews, login and sign-up forms with payloads reflected', async () => {
       need('hits');
-      current = ap;
+      h.page = ap;
       await visit(ap, '/', 'anon-groups', { expect: ['T', 'D'] });
       await visit(ap, `/?q=${encodeURIComponent(payload('SQ', 0))}`, 'anon-search-reflected', { expect: ['SQ'] });
       await visit(ap, `/?q=${encodeURIComponent(payload('SQ', 3))}&sort=${encodeURIComponent(payload('SQ', 4))}`, 'anon-search-sort', { expect: ['SQ'] });
@@ -513,7 +480,7 @@ async function main() {
 
     await step('HTMLQuestion isolation: requester script runs in an opaque-origin frame that cannot reach the site', async () => {
       need('w1', 'hits');
-      current = w;
+      h.page = w;
       await login(w, S.w1);
       await w.goto(`${SITE}/hits/${S.hits[0].HITId}`);
       await w.getByRole('button', { name: 'Accept', exact: true }).click();
@@ -552,7 +519,7 @@ async function main() {
 
     await step('worker pages: the HIT list, search, previews, a QuestionForm work page, requests and a test', async () => {
       need('hits', 'qTest', 'qRequest');
-      current = w;
+      h.page = w;
       await visit(w, '/', 'worker-groups', { expect: ['T', 'D', 'RN'], shot: true });
       await visit(w, `/?q=${encodeURIComponent(payload('SQ', 5))}`, 'worker-search');
       for (const i of [3, 5, 6, 16]) await visit(w, `/hits/${S.hits[i].HITId}`, `worker-preview-${i}`, { expect: ['T', 'D', 'RN'] });
@@ -598,7 +565,7 @@ async function main() {
       };
       S.submitted = [];
       for (const i of [3, 4, 5]) S.submitted.push(await submit(w, S.hits[i]));
-      current = w;
+      h.page = w;
       await login(w, S.w2);
       S.w2Assignment = await submit(w, S.hits[6]);
       await login(w, S.w1);
@@ -628,7 +595,7 @@ async function main() {
 
     await step('worker pages with the requester\'s text: /my, /inbox, /qualifications, /profile, the test', async () => {
       need('testURL');
-      current = w;
+      h.page = w;
       await visit(w, '/my', 'worker-my', { expect: ['T', 'FB', 'RN'], shot: true });
       await visit(w, '/inbox', 'worker-inbox', { expect: ['NS', 'NM', 'RN'], shot: true });
       await visit(w, `/qualifications?q=${RUN}`, 'worker-qualifications', { expect: ['QN', 'QD', 'QR'], shot: true });
@@ -643,7 +610,7 @@ async function main() {
 
     await step('console: a project with payloads (a refused save re-rendered first), its preview and live preview', async () => {
       need('req');
-      current = rp;
+      h.page = rp;
       await consoleLogin(rp, S.req);
       await checkPage(rp, 'console-dashboard', { expect: ['RN', 'T'] });
       S.layout = `<h2>${several('PL', 0, 6)}</h2><p id="v">\${word}</p><p>\${note}</p><p>${several('PL', 6, N - 6)}</p>
@@ -669,7 +636,7 @@ async function main() {
 
     await step('console: CSV uploads with payload column names (refused), file name and values; the draft', async () => {
       need('project');
-      current = rp;
+      h.page = rp;
       const cols = [payload('CC', 0), payload('CC', 3)].map((c) => `"${c.replace(/"/g, '""')}"`);
       await rp.locator('#csv').setInputFiles({ name: 'columns.csv', mimeType: 'text/csv', buffer: Buffer.from(`${cols.join(',')}\nx,y\n`) });
       await rp.locator('#upload-button').click();
@@ -701,7 +668,7 @@ async function main() {
 
     await step('console: publish; workers submit payload answers; batch, review and filters', async () => {
       need('batch');
-      current = rp;
+      h.page = rp;
       await rp.goto(`${SITE}/requester/batches/${S.batch}`);
       await rp.locator('#publish-button').click();
       await rp.waitForURL(/msg=batchpublished/, { timeout: 60000 });
@@ -744,7 +711,7 @@ async function main() {
 
     await step('console: workers page with blocks, a refused bonus re-rendered, a bonus; batches, projects, ledger', async () => {
       need('submitted');
-      current = rp;
+      h.page = rp;
       await visit(rp, '/requester/workers', 'console-workers', { expect: ['BL', 'QN'], shot: true });
       await visit(rp, `/requester/workers?worker=${encodeURIComponent(payload('SQ', 3))}`, 'console-workers-reflected');
       await postForm(rp, `/requester/workers/${S.w1.id}/bonus`, [['assignment', S.submitted[0]], ['amount', payload('BA', 3)],
@@ -769,7 +736,7 @@ async function main() {
 
     await step('admin console: requesters\' names and workers\' usernames; a refused deposit re-rendered', async () => {
       need('admin');
-      current = ap;
+      h.page = ap;
       await consoleLogin(ap, S.admin);
       await visit(ap, '/requester/admin', 'console-admin', { expect: ['RN'], shot: true });
       await postForm(ap, '/requester/admin/deposit', [['access_key_id', payload('SQ', 3)], ['amount', payload('SQ', 5)]]);
@@ -785,8 +752,8 @@ async function main() {
     await browser.close();
   }
   console.log(`screenshots: ${shots}`);
-  console.log(`browser xss: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  console.log(`browser xss: ${h.passed} passed, ${h.failed} failed`);
+  process.exit(h.failed ? 1 : 0);
 }
 
 main().catch((e) => {
