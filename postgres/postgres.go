@@ -240,6 +240,15 @@ func (s *Store) migrate(ctx context.Context) ([]string, error) {
 			int32(migrationLock), s.schema); err != nil {
 			return err
 		}
+		// Then, before anything is written, refuse a schema a newer hitd
+		// has migrated.
+		recorded, err := appliedIn(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := sqltx.CheckKnown(recorded, Migrations()); err != nil {
+			return err
+		}
 		if s.schema != "" {
 			if _, err := tx.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{s.schema}.Sanitize()); err != nil {
 				return err
@@ -271,6 +280,10 @@ func (s *Store) migrate(ctx context.Context) ([]string, error) {
 		}
 		return nil
 	})
+	var newer *sqltx.NewerSchemaError
+	if errors.As(err, &newer) {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
 	}

@@ -139,6 +139,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 	if err := migrate(ctx, w); err != nil {
 		w.Close()
+		var newer *sqltx.NewerSchemaError
+		if errors.As(err, &newer) {
+			return nil, fmt.Errorf("sqlite: %s: %w", path, err)
+		}
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
 	}
 	r, err := sql.Open("sqlite", dsn(path, false))
@@ -156,8 +160,18 @@ func Open(ctx context.Context, path string) (*Store, error) {
 }
 
 // migrate applies embedded migrations not yet recorded in schema_migrations,
-// each in its own transaction.
+// each in its own transaction. First, and before it writes anything, it
+// refuses a database a newer hitd has migrated (a *sqltx.NewerSchemaError).
 func migrate(ctx context.Context, db *sql.DB) error {
+	if err := sqltx.Run(ctx, db, nil, func(tx *sql.Tx) error {
+		applied, err := appliedIn(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return sqltx.CheckKnown(applied, Migrations())
+	}); err != nil {
+		return err
+	}
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY) STRICT`); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,13 +17,15 @@ import (
 )
 
 // migrateCommand applies pending schema migrations to both realms' stores
-// and prints the version each is at. serve applies them too; running this
+// and prints the version each is at (with --status, only reports what is
+// applied and pending, changing nothing). serve applies them too; running this
 // first lets an operator upgrade the schema once, before restarting nodes.
 func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var sf storeFlags
 	sf.register(fs, false)
+	status := fs.Bool("status", false, "report each realm's applied, pending and unknown (newer) migrations; migrate nothing, create nothing")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -37,10 +40,19 @@ func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	for _, r := range []struct {
+	realms := []struct {
 		name string
 		at   location
-	}{{"production", prod}, {"sandbox", sandbox}} {
+	}{{"production", prod}, {"sandbox", sandbox}}
+	if *status {
+		for _, r := range realms {
+			if err := migrationStatus(ctx, r.name, r.at, stdout); err != nil {
+				return fmt.Errorf("%s realm: %w", r.name, err)
+			}
+		}
+		return nil
+	}
+	for _, r := range realms {
 		store, _, err := r.at.openStore(ctx) // opening migrates
 		if err != nil {
 			return fmt.Errorf("%s realm: %w", r.name, err)
@@ -63,6 +75,51 @@ func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stdout, "%-10s %s: schema at %s (%d migrations)\n", r.name, r.at, versions[len(versions)-1], len(versions))
 	}
 	return nil
+}
+
+// migrationStatus prints one realm's migrations, applied, pending and
+// unknown, without migrating or creating anything.
+func migrationStatus(ctx context.Context, name string, at location, stdout io.Writer) error {
+	var applied, pending, unknown []string
+	var err error
+	if at.url != "" {
+		applied, pending, unknown, err = postgres.Status(ctx, at.url, at.schema)
+	} else {
+		applied, pending, unknown, err = sqlite.Status(ctx, at.path)
+		if errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(stdout, "%s %s: no database yet (the file does not exist); %s would be applied\n", name, at, migrations(len(sqlite.Migrations())))
+			return nil
+		}
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(applied) == 0:
+		fmt.Fprintf(stdout, "%s %s: no schema yet; %s would be applied\n", name, at, migrations(len(pending)))
+	case len(unknown) > 0:
+		fmt.Fprintf(stdout, "%s %s: schema at %s, NEWER than this hitd knows: it will refuse to open it\n", name, at, applied[len(applied)-1])
+	case len(pending) > 0:
+		fmt.Fprintf(stdout, "%s %s: schema at %s, %s pending\n", name, at, applied[len(applied)-1], migrations(len(pending)))
+	default:
+		fmt.Fprintf(stdout, "%s %s: schema at %s, up to date\n", name, at, applied[len(applied)-1])
+	}
+	for _, l := range []struct {
+		what     string
+		versions []string
+	}{{"applied", applied}, {"pending", pending}, {"unknown", unknown}} {
+		for _, v := range l.versions {
+			fmt.Fprintf(stdout, "  %-8s %s\n", l.what, v)
+		}
+	}
+	return nil
+}
+
+func migrations(n int) string {
+	if n == 1 {
+		return "1 migration"
+	}
+	return fmt.Sprintf("%d migrations", n)
 }
 
 // dbCommand is "hitd db SUBCOMMAND".

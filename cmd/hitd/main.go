@@ -39,7 +39,9 @@ Usage:
              [--tls | --tls-cert FILE --tls-key FILE]
              [--sandbox-listen ADDR] [--sandbox-hosts NAMES] [--sandbox-public-url URL]
   hitd tls init [--name HOST]... [--force] [--data-dir DIR | --dir DIR]
-  hitd migrate [--data-dir DIR] [--db URL] [--sandbox-db URL]
+  hitd migrate [--status] [--data-dir DIR] [--db URL] [--sandbox-db URL]
+      (--status: applied, pending and unknown migrations of each realm, changing nothing)
+  hitd version
   hitd db copy --from sqlite:PATH --to postgres://USER@HOST/DATABASE [--force]
   hitd backup --to FILE [--sandbox] [--force] [--data-dir DIR] [--db sqlite:PATH]
   hitd restore --from FILE [--sandbox] [--force] [--data-dir DIR] [--db sqlite:PATH]
@@ -133,6 +135,8 @@ func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 			return fmt.Errorf("unknown %s command %q (want %s)", args[0], args[1], strings.Join(names, ", "))
 		}
 		return cmd().exec(ctx, args[2:], stdin, stdout, stderr)
+	case "version", "--version", "-version":
+		return versionCommand(args[1:], stdout)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -344,8 +348,10 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 	if tlsConfig != nil {
 		scheme = "https"
 	}
+	commit, modified := buildCommit()
 	logger.Info("hitd listening", append([]any{"addr", lns[0].Addr().String(), "scheme", scheme, "db", prod.where.String(), "root_requester", root.ID, "root_access_key_id", root.AccessKeyID,
-		"worker_signup", string(webOpts.Signup), "public_url", webOpts.PublicURL, "sandbox_hosts", *sandboxHosts}, lf.logAttrs()...)...)
+		"worker_signup", string(webOpts.Signup), "public_url", webOpts.PublicURL, "sandbox_hosts", *sandboxHosts,
+		"version", version, "commit", commit, "modified", modified}, lf.logAttrs()...)...)
 	for i, addr := range addrs[1:] {
 		what := "serving requester HTML"
 		if addr == *sandboxListen {
