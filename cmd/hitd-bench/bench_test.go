@@ -142,38 +142,32 @@ func checkWellFormed(t *testing.T, s *Scenario) {
 	}
 }
 
-// runOf returns the scenario's run of that name.
-func runOf(t *testing.T, s *Scenario, name string) Run {
+// named returns the item of s's list called name (a run, metric or check).
+func named[T any](t *testing.T, s *Scenario, what string, items []T, nameOf func(T) string, name string) T {
 	t.Helper()
-	for _, r := range s.Runs {
-		if r.Name == name {
-			return r
+	for _, it := range items {
+		if nameOf(it) == name {
+			return it
 		}
 	}
-	t.Fatalf("%s: no run %q", s.Name, name)
-	return Run{}
+	t.Fatalf("%s: no %s %q", s.Name, what, name)
+	var zero T
+	return zero
+}
+
+func runOf(t *testing.T, s *Scenario, name string) Run {
+	t.Helper()
+	return named(t, s, "run", s.Runs, func(r Run) string { return r.Name }, name)
 }
 
 func metricOf(t *testing.T, s *Scenario, name string) Metric {
 	t.Helper()
-	for _, m := range s.Metrics {
-		if m.Name == name {
-			return m
-		}
-	}
-	t.Fatalf("%s: no metric %q", s.Name, name)
-	return Metric{}
+	return named(t, s, "metric", s.Metrics, func(m Metric) string { return m.Name }, name)
 }
 
 func checkOf(t *testing.T, s *Scenario, name string) Check {
 	t.Helper()
-	for _, c := range s.Checks {
-		if c.Name == name {
-			return c
-		}
-	}
-	t.Fatalf("%s: no check %q", s.Name, name)
-	return Check{}
+	return named(t, s, "check", s.Checks, func(c Check) string { return c.Name }, name)
 }
 
 func TestScenariosSQLite(t *testing.T) {
