@@ -135,6 +135,10 @@ type LedgerEntry struct {
 	// RequesterID is the requester whose money moved: the one credited,
 	// debited, or whose HIT paid.
 	RequesterID string
+	// Reason is why an operator moved the money (deposits and
+	// adjustments made with `hitd requester deposit|adjust-balance
+	// --reason`); "" otherwise.
+	Reason string
 }
 
 // LedgerKind says why money moved.
@@ -149,6 +153,10 @@ const (
 	LedgerFee      LedgerKind = "fee"      // hit → fees: the commission on an approved assignment
 	LedgerBonus    LedgerKind = "bonus"    // requester → worker
 	LedgerBonusFee LedgerKind = "bonusfee" // requester → fees
+	// LedgerAdjustment is an operator's correction with a reason:
+	// external → requester when positive, requester → external when
+	// negative (`hitd requester adjust-balance`).
+	LedgerAdjustment LedgerKind = "adjustment"
 )
 
 // Ledger account names.

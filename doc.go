@@ -29,17 +29,22 @@
 //
 //   - requester.go, service_requester.go: requesters, credentials, the
 //     root requester, realm mirroring (Config.Accounts); keycache.go: the
-//     second-long memory of access-key lookups behind signature checks.
+//     second-long memory of access-key lookups behind signature checks;
+//     keys.go: key rotation with a grace period and LookupAccessKey, the
+//     lookup every authentication path shares.
 //   - hit.go, service_hit.go: HIT types and HITs (the requester's side).
 //   - layout.go, service_layout.go: HIT layouts, HTML templates with ${name}
 //     placeholders that CreateHIT renders into an HTMLQuestion.
-//   - worker.go, service_worker.go: worker accounts, sessions, invites.
+//   - worker.go, service_worker.go: worker accounts, sessions, invites;
+//     service_admin_worker.go: disabled workers (`hitd worker disable`).
 //   - assignment.go, service_work.go: what workers do (browse, accept,
 //     return, submit); service_assignment.go: what requesters do with the
 //     results (list, approve, reject, bonus, notify, add assignments).
 //   - service_money.go: the purse, the only code that moves money. A HIT's
 //     funded slots each hold reward + fee in its reserve; every movement is
 //     a LedgerEntry written in the same transaction as the balances.
+//     Deposits and operators' adjustments (with a reason) share one path.
+//     store_admin.go: the part of Tx the admin commands added.
 //   - qualtype.go, service_qual.go: qualification types, grants, blocks;
 //     service_qualwork.go: workers' requests and tests; eligibility.go:
 //     what a worker may discover, preview and accept, checked everywhere

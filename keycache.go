@@ -11,11 +11,17 @@ import (
 // every request (about a tenth of the server's work on a create) while a
 // key changed on another node sharing the database is honoured within a
 // second. This node forgets everything it remembered as soon as it changes
-// a requester's keys or disables it itself (SetRequesterDisabled). Unknown
-// keys and disabled requesters are never remembered, so a requester made
-// or enabled on another node can sign at once, and one disabled elsewhere
-// (on another node, or in production when this is the sandbox realm) is
-// refused within KeyCacheTTL.
+// a requester's keys (RotateAccessKey, RevokeAccessKey) or disables it
+// itself (SetRequesterDisabled). Unknown keys and disabled requesters are
+// never remembered, so a requester made or enabled on another node can
+// sign at once, and one disabled elsewhere (on another node, or in
+// production when this is the sandbox realm) is refused within KeyCacheTTL.
+//
+// A key rotated out (RotateAccessKey) is remembered no later than its
+// expiry. So a grace period of KeyCacheTTL or more ends exactly at its
+// expiry by the Service's clock, on this node and every other; a shorter
+// one (or none) ends on other nodes and in the sandbox within KeyCacheTTL of
+// the rotation, as a disabled requester's access does.
 const KeyCacheTTL = time.Second
 
 // keyCacheMax bounds the cache; when full it starts over.

@@ -31,11 +31,12 @@ type Config struct {
 	Accounts RequesterDirectory
 }
 
-// RequesterDirectory finds requesters by access key; *Service is one. The
+// RequesterDirectory finds requesters by access key — a current key, or a
+// retired one within its grace period (keys.go); *Service is one. The
 // requester it returns carries its ConsolePasswordHash: a mirrored realm
 // checks console sign-ins against it (ConsoleLogin).
 type RequesterDirectory interface {
-	LookupRequester(ctx context.Context, accessKeyID string) (r *Requester, ok bool, err error)
+	LookupAccessKey(ctx context.Context, accessKeyID string) (k *AccessKey, ok bool, err error)
 }
 
 // DefaultStartingBalance is MTurk sandbox's 10000.00.

@@ -98,17 +98,18 @@ func (s *Service) SetRequesterAdmin(ctx context.Context, accessKeyID string, adm
 	return r, nil
 }
 
-// ConsoleLogin checks an access key ID with either the requester's secret
-// access key or its console password, and opens a console session. The
+// ConsoleLogin checks an access key ID with either that key's secret (a
+// retired key's within its grace period) or the requester's console
+// password, and opens a console session. The
 // returned token is the session cookie's value; the requester is this
 // realm's (its balance is this realm's). Every failure — unknown key, wrong
 // secret or password — is the same ErrNotAuthenticated after the same work.
 func (s *Service) ConsoleLogin(ctx context.Context, accessKeyID, secret string) (token string, r *Requester, err error) {
-	lookup := s.LookupRequester
+	lookup := s.LookupAccessKey
 	if s.cfg.Accounts != nil {
-		lookup = s.cfg.Accounts.LookupRequester // production's requester, with its password hash
+		lookup = s.cfg.Accounts.LookupAccessKey // production's requester, with its password hash
 	}
-	var account *Requester
+	var account *AccessKey
 	if accessKeyID != "" {
 		var ok bool
 		if account, ok, err = lookup(ctx, accessKeyID); err != nil {
@@ -120,16 +121,16 @@ func (s *Service) ConsoleLogin(ctx context.Context, accessKeyID, secret string) 
 	if !s.consoleCredentialsOK(account, secret) {
 		return "", nil, errConsoleLogin()
 	}
-	r = account
+	r = account.Requester
 	if s.cfg.Accounts != nil {
-		local, ok, err := s.mirroredRequester(ctx, accessKeyID, false)
+		local, ok, err := s.mirroredKey(ctx, accessKeyID, false)
 		if err != nil {
 			return "", nil, internal("console login", err)
 		}
-		if !ok || local.ID != account.ID { // the key changed hands meanwhile
+		if !ok || local.Requester.ID != r.ID { // the key changed hands meanwhile
 			return "", nil, errConsoleLogin()
 		}
-		r = local
+		r = local.Requester
 	}
 	token, hash := newSecret()
 	now := s.now()
@@ -142,20 +143,21 @@ func (s *Service) ConsoleLogin(ctx context.Context, accessKeyID, secret string) 
 	return token, r, nil
 }
 
-// consoleCredentialsOK reports whether secret is r's secret access key or
-// console password; r is nil for an unknown key. It always makes one
-// constant-time comparison and one bcrypt comparison, whatever r is.
-func (s *Service) consoleCredentialsOK(r *Requester, secret string) bool {
+// consoleCredentialsOK reports whether secret is k's secret access key or
+// its requester's console password; k is nil for an unknown key. It always
+// makes one constant-time comparison and one bcrypt comparison, whatever k
+// is.
+func (s *Service) consoleCredentialsOK(k *AccessKey, secret string) bool {
 	want, hash, hasPassword := "", s.dummyPasswordHash(), false
-	if r != nil {
-		want = r.SecretAccessKey
-		if len(r.ConsolePasswordHash) > 0 {
-			hash, hasPassword = r.ConsolePasswordHash, true
+	if k != nil {
+		want = k.SecretAccessKey
+		if len(k.Requester.ConsolePasswordHash) > 0 {
+			hash, hasPassword = k.Requester.ConsolePasswordHash, true
 		}
 	}
 	keyOK := subtle.ConstantTimeCompare([]byte(want), []byte(secret)) == 1
 	passwordOK := bcrypt.CompareHashAndPassword(hash, []byte(secret)) == nil
-	return r != nil && secret != "" && (keyOK || (hasPassword && passwordOK))
+	return k != nil && secret != "" && (keyOK || (hasPassword && passwordOK))
 }
 
 // RequesterForConsoleSession returns the requester a console session token
@@ -189,14 +191,14 @@ func (s *Service) RequesterForConsoleSession(ctx context.Context, token string) 
 	if s.cfg.Accounts != nil {
 		// Production decides who the requester is and whether it is an
 		// admin; refresh this realm's copy from it.
-		local, ok, err := s.mirroredRequester(ctx, r.AccessKeyID, false)
+		local, ok, err := s.mirroredKey(ctx, r.AccessKeyID, false)
 		if err != nil {
 			return nil, internal("console session", err)
 		}
-		if !ok || local.ID != r.ID { // production disabled the requester, or gave its key to another
+		if !ok || local.Requester.ID != r.ID { // production disabled the requester, or gave its key to another
 			return nil, Errorf(ErrNotAuthenticated, "Your access key has changed or your account is disabled; sign in again.")
 		}
-		r = local
+		r = local.Requester
 	}
 	return r, nil
 }

@@ -2,6 +2,7 @@ package hitd
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -32,8 +33,29 @@ func (p *purse) flush(ctx context.Context, tx Tx) error {
 
 // deposit credits a requester from outside the marketplace.
 func (p *purse) deposit(r *Requester, amount Cents) {
+	_ = p.external(r, amount, LedgerDeposit, "") // a credit is never refused
+}
+
+// external moves money between the world outside the marketplace and r's
+// available balance — in when amount is positive, out when negative — with
+// the operator's reason in the ledger. Taking out more than the available
+// balance is refused: a balance never goes negative, and money reserved
+// for HITs is not available.
+func (p *purse) external(r *Requester, amount Cents, kind LedgerKind, reason string) error {
+	if r.Balance+amount < 0 {
+		return Errorf(ErrInsufficientFunds, "The available balance is %s; taking %s would leave %s, and a balance cannot be negative. Money reserved for HITs is not available until they release it.",
+			r.Balance, -amount, r.Balance+amount)
+	}
 	r.Balance += amount
-	p.record(LedgerDeposit, r.ID, externalAccount, requesterAccount(r.ID), amount, "")
+	from, to := externalAccount, requesterAccount(r.ID)
+	if amount < 0 {
+		from, to, amount = to, from, -amount
+	}
+	p.record(kind, r.ID, from, to, amount, "")
+	if n := len(p.entries); n > 0 && amount != 0 {
+		p.entries[n-1].Reason = reason
+	}
+	return nil
 }
 
 // fund makes n more of h's slots funded, taking their cost from r.
@@ -133,6 +155,7 @@ func (p *purse) settle(r *Requester, h *HIT, t *HITType, now time.Time) error {
 type DepositInput struct {
 	AccessKeyID string
 	Amount      string // dollars, e.g. "100.00"
+	Reason      string // optional: recorded in the ledger entry
 }
 
 // Deposit adds funds to a requester's available balance and returns the
@@ -142,29 +165,112 @@ func (s *Service) Deposit(ctx context.Context, in DepositInput) (*Requester, err
 	if !ok || amount <= 0 {
 		return nil, Errorf(ErrInvalidParameter, "The amount %q is invalid. Give a positive USD amount such as \"100.00\".", in.Amount)
 	}
-	if s.cfg.Accounts != nil {
-		// A sandbox deposit may come before the requester's first sandbox request.
-		if _, _, err := s.LookupRequester(ctx, in.AccessKeyID); err != nil {
-			return nil, err
-		}
+	return s.moveExternal(ctx, "deposit", in.AccessKeyID, amount, LedgerDeposit, in.Reason)
+}
+
+// MaxReasonRunes bounds the reason of a deposit or an adjustment.
+const MaxReasonRunes = 1024
+
+// AdjustBalanceInput is the input of AdjustBalance (the `hitd requester
+// adjust-balance` command).
+type AdjustBalanceInput struct {
+	AccessKeyID string
+	Amount      string // signed dollars: "+12.50" or "12.50" adds, "-12.50" takes away
+	Reason      string // required: recorded in the ledger entry
+}
+
+// AdjustBalance corrects a requester's available balance by a signed amount
+// with a reason, which the ledger entry (kind LedgerAdjustment) records,
+// in one transaction, and returns the requester with its new balance. A
+// change that would leave the balance negative is refused
+// (ErrInsufficientFunds).
+func (s *Service) AdjustBalance(ctx context.Context, in AdjustBalanceInput) (*Requester, error) {
+	digits, sign := in.Amount, Cents(1)
+	if rest, ok := strings.CutPrefix(digits, "-"); ok {
+		digits, sign = rest, -1
+	} else {
+		digits = strings.TrimPrefix(digits, "+")
+	}
+	amount, ok := ParseCents(digits)
+	if !ok || amount == 0 {
+		return nil, Errorf(ErrInvalidParameter, "The amount %q is invalid. Give a nonzero USD amount with its sign, such as \"+12.50\" or \"-12.50\".", in.Amount)
+	}
+	reason := strings.TrimSpace(in.Reason)
+	if reason == "" {
+		return nil, Errorf(ErrMissingParameter, "An adjustment needs a reason; it is recorded in the ledger.")
+	}
+	return s.moveExternal(ctx, "adjust balance", in.AccessKeyID, sign*amount, LedgerAdjustment, reason)
+}
+
+// moveExternal is Deposit and AdjustBalance: money in (amount > 0) or out
+// of the requester's available balance, from or to outside the marketplace,
+// in one transaction with its ledger entry.
+func (s *Service) moveExternal(ctx context.Context, op, accessKeyID string, amount Cents, kind LedgerKind, reason string) (*Requester, error) {
+	if err := maxRunes("Reason", reason, MaxReasonRunes); err != nil {
+		return nil, err
+	}
+	if err := s.mirrorForAdmin(ctx, accessKeyID); err != nil {
+		return nil, err
 	}
 	var r *Requester
 	err := s.store.Write(ctx, func(tx Tx) error {
 		var err error
-		if r, err = tx.RequesterByAccessKey(ctx, in.AccessKeyID); err != nil {
-			return notFound(err, ErrNotAuthorized, "No requester has the access key id %s.", in.AccessKeyID)
+		if r, err = requesterByCurrentKey(ctx, tx, accessKeyID); err != nil {
+			return err
 		}
 		p := purse{now: s.now()}
-		p.deposit(r, amount)
+		if err := p.external(r, amount, kind, reason); err != nil {
+			return err
+		}
 		if err := tx.UpdateRequester(ctx, r); err != nil {
 			return err
 		}
 		return p.flush(ctx, tx)
 	})
 	if err != nil {
-		return nil, internal("deposit", err)
+		return nil, internal(op, err)
 	}
 	return r, nil
+}
+
+// mirrorForAdmin makes sure a mirrored realm (the sandbox) holds the
+// requester with this access key: an admin command may come before the
+// requester's first request there.
+func (s *Service) mirrorForAdmin(ctx context.Context, accessKeyID string) error {
+	if s.cfg.Accounts == nil {
+		return nil
+	}
+	_, _, err := s.LookupRequester(ctx, accessKeyID)
+	return err
+}
+
+// Balance is a requester's money as `hitd requester balance` shows it.
+type Balance struct {
+	Requester *Requester
+	Available Cents // Requester.Balance: what new HITs and bonuses can spend
+	Reserved  Cents // held in its HITs' reserves for slots not yet paid
+}
+
+// RequesterBalance returns the available and reserved money of the
+// requester whose current key is accessKeyID, in one snapshot.
+func (s *Service) RequesterBalance(ctx context.Context, accessKeyID string) (*Balance, error) {
+	if err := s.mirrorForAdmin(ctx, accessKeyID); err != nil {
+		return nil, err
+	}
+	var b Balance
+	err := s.store.Read(ctx, func(tx Tx) error {
+		r, err := requesterByCurrentKey(ctx, tx, accessKeyID)
+		if err != nil {
+			return err
+		}
+		reserved, err := tx.ReservedFunds(ctx, r.ID)
+		b = Balance{Requester: r, Available: r.Balance, Reserved: reserved}
+		return err
+	})
+	if err != nil {
+		return nil, internal("balance", err)
+	}
+	return &b, nil
 }
 
 // MoneyAudit sums every balance and the ledger, so an operator (and the
@@ -174,7 +280,7 @@ type MoneyAudit struct {
 	Reserves          Cents // Σ HIT reserves
 	WorkerEarnings    Cents // Σ worker earnings
 	Fees              Cents // Σ fees, from the ledger
-	Deposits          Cents // Σ deposits, from the ledger
+	Deposits          Cents // Σ money in from outside less money out to it (deposits and adjustments), from the ledger
 	// Mismatches lists every account whose stored balance differs from the
 	// sum of its ledger entries (empty when the books agree).
 	Mismatches []string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"time"
 )
 
 // errMirroredAccounts refuses to make requesters in a realm whose
@@ -82,6 +83,9 @@ func (s *Service) EnsureRootRequester(ctx context.Context, accessKeyID, secret s
 			} else if err != nil && !errors.Is(err, ErrNoRows) {
 				return err
 			}
+			if err := checkNotRetired(ctx, tx, accessKeyID); err != nil {
+				return err
+			}
 		}
 		if root != nil {
 			if accessKeyID != "" && (root.AccessKeyID != accessKeyID || root.SecretAccessKey != secret) {
@@ -119,6 +123,20 @@ func (s *Service) EnsureRootRequester(ctx context.Context, accessKeyID, secret s
 	return r, created, nil
 }
 
+// checkNotRetired refuses HITD_ROOT_ACCESS_KEY_ID when it names a key that
+// was rotated out: putting it back would silently revive a key an operator
+// retired, perhaps because it leaked.
+func checkNotRetired(ctx context.Context, tx Tx, accessKeyID string) error {
+	old, err := tx.RetiredKey(ctx, accessKeyID)
+	if errors.Is(err, ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return Errorf(ErrRequesterExists, "HITD_ROOT_ACCESS_KEY_ID is %s, a key of requester %s that was rotated out at %s (hitd requester rotate-key); set HITD_ROOT_ACCESS_KEY_ID and HITD_ROOT_SECRET_ACCESS_KEY to the root's current key (hitd requester keys --access-key-id %s shows it), or unset both.",
+		accessKeyID, old.RequesterID, old.RetiredAt.Format(time.RFC3339), accessKeyID)
+}
+
 // ListRequesters returns every requester.
 func (s *Service) ListRequesters(ctx context.Context) ([]*Requester, error) {
 	var out []*Requester
@@ -130,32 +148,19 @@ func (s *Service) ListRequesters(ctx context.Context) ([]*Requester, error) {
 	return out, err
 }
 
-// LookupRequester returns the requester with an access key; ok is false
-// when the key is unknown or its requester is disabled (Requester.Disabled),
-// so every authentication path built on it (LookupSecret, AuthenticateSecret,
-// ConsoleLogin, and a mirrored realm's lookups) refuses a disabled requester
-// exactly as it refuses an unknown key. It makes *Service a
-// RequesterDirectory.
+// LookupRequester returns the requester an access key belongs to (its
+// current key, or a retired one within its grace period: LookupAccessKey);
+// ok is false when the key is unknown or expired or its requester is
+// disabled (Requester.Disabled), so every authentication path built on
+// LookupAccessKey (LookupSecret, AuthenticateSecret, ConsoleLogin, and a
+// mirrored realm's lookups) refuses a disabled requester exactly as it
+// refuses an unknown key.
 func (s *Service) LookupRequester(ctx context.Context, accessKeyID string) (r *Requester, ok bool, err error) {
-	if s.cfg.Accounts != nil {
-		return s.mirroredRequester(ctx, accessKeyID, false)
+	k, ok, err := s.LookupAccessKey(ctx, accessKeyID)
+	if err != nil || !ok {
+		return nil, false, err
 	}
-	err = s.store.Read(ctx, func(tx Tx) error {
-		var err error
-		r, err = tx.RequesterByAccessKey(ctx, accessKeyID)
-		if errors.Is(err, ErrNoRows) {
-			r = nil
-			return nil
-		}
-		return err
-	})
-	if err != nil {
-		return nil, false, internal("look up requester", err)
-	}
-	if r == nil || r.Disabled {
-		return nil, false, nil
-	}
-	return r, true, nil
+	return k.Requester, true, nil
 }
 
 // SetRequesterDisabled disables or enables the requester with an access key
@@ -199,15 +204,22 @@ func (s *Service) SetRequesterDisabled(ctx context.Context, accessKeyID string, 
 	return r, nil
 }
 
-// mirroredRequester looks an access key up in Config.Accounts and makes
-// sure this store holds the same requester (same ID, name, keys, Root and
-// Admin), creating it with StartingBalance the first time. The balance
-// returned is this realm's. The console password is not mirrored: the
-// mirrored realm checks it against Config.Accounts (ConsoleLogin).
-func (s *Service) mirroredRequester(ctx context.Context, accessKeyID string, retried bool) (*Requester, bool, error) {
-	src, ok, err := s.cfg.Accounts.LookupRequester(ctx, accessKeyID)
-	if err != nil || !ok || src.Disabled { // a disabled production requester is refused here too
+// mirroredKey looks an access key up in Config.Accounts and makes sure
+// this store holds the same requester (same ID, name, current keys, Root
+// and Admin), creating it with StartingBalance the first time. The key's
+// secret and expiry are production's (a retired key's, for a key rotated
+// out); the requester and its balance are this realm's. Retired keys are
+// not mirrored: production answers for them on every uncached lookup. The
+// console password is not mirrored either: the mirrored realm checks it
+// against Config.Accounts (ConsoleLogin).
+func (s *Service) mirroredKey(ctx context.Context, accessKeyID string, retried bool) (*AccessKey, bool, error) {
+	key, ok, err := s.cfg.Accounts.LookupAccessKey(ctx, accessKeyID)
+	if err != nil || !ok || key.Requester.Disabled { // a disabled production requester is refused here too
 		return nil, false, err
+	}
+	src := key.Requester
+	mirrored := func(local *Requester) *AccessKey {
+		return &AccessKey{Requester: local, SecretAccessKey: key.SecretAccessKey, Expires: key.Expires}
 	}
 	// same compares two stored copies, neither of them caller input, so
 	// == on the secret leaks nothing (callers' secrets are compared in
@@ -226,7 +238,7 @@ func (s *Service) mirroredRequester(ctx context.Context, accessKeyID string, ret
 		return err
 	})
 	if err == nil && local != nil && same(local) {
-		return local, true, nil
+		return mirrored(local), true, nil
 	}
 	err = s.store.Write(ctx, func(tx Tx) error {
 		r, err := tx.RequesterByID(ctx, src.ID)
@@ -255,31 +267,37 @@ func (s *Service) mirroredRequester(ctx context.Context, accessKeyID string, ret
 		if retried {
 			return nil, false, Errorf(ErrInternal, "The requester %s cannot be mirrored into this realm: its access key belongs to another requester here.", src.ID)
 		}
-		return s.mirroredRequester(ctx, accessKeyID, true)
+		return s.mirroredKey(ctx, accessKeyID, true)
 	}
 	if err != nil {
 		return nil, false, internal("mirror requester", err)
 	}
-	return local, true, nil
+	return mirrored(local), true, nil
 }
 
 // LookupSecret returns the secret and requester ID for an access key, for
-// signature verification. ok is false when the key is unknown or its
-// requester disabled. Answers are remembered for KeyCacheTTL (only
-// successful ones), so a requester disabled on another node, or in
-// production while this is the sandbox realm, is refused within that time.
+// signature verification. ok is false when the key is unknown or expired
+// or its requester disabled (LookupAccessKey). Answers are remembered for
+// KeyCacheTTL (only successful ones), and a retired key's never past its
+// expiry, so a requester disabled (or a key rotated out with no grace) on
+// another node, or in production while this is the sandbox realm, is
+// refused within that time, and a retired key at its expiry exactly.
 func (s *Service) LookupSecret(ctx context.Context, accessKeyID string) (secret, requesterID string, ok bool, err error) {
 	now := s.now()
 	e, ok, gen := s.keys.get(accessKeyID, now)
 	if ok {
 		return e.secret, e.requesterID, true, nil
 	}
-	r, ok, err := s.LookupRequester(ctx, accessKeyID)
+	k, ok, err := s.LookupAccessKey(ctx, accessKeyID)
 	if err != nil || !ok {
 		return "", "", false, err
 	}
-	s.keys.put(accessKeyID, keyEntry{secret: r.SecretAccessKey, requesterID: r.ID, until: now.Add(KeyCacheTTL)}, gen)
-	return r.SecretAccessKey, r.ID, true, nil
+	until := now.Add(KeyCacheTTL)
+	if !k.Expires.IsZero() && k.Expires.Before(until) {
+		until = k.Expires
+	}
+	s.keys.put(accessKeyID, keyEntry{secret: k.SecretAccessKey, requesterID: k.Requester.ID, until: until}, gen)
+	return k.SecretAccessKey, k.Requester.ID, true, nil
 }
 
 // AuthenticateSecret checks an access key and secret pair (HTTP Basic on the

@@ -319,8 +319,10 @@ func (s *Service) AcceptFromGroup(ctx context.Context, workerID, hitTypeID strin
 
 func (s *Service) accept(ctx context.Context, tx Tx, workerID string, h *HIT) (*Assignment, error) {
 	now := s.now()
-	if _, err := tx.WorkerByID(ctx, workerID); err != nil {
+	if w, err := tx.WorkerByID(ctx, workerID); err != nil {
 		return nil, notFound(err, ErrNotAuthenticated, "Log in first.")
+	} else if w.Disabled {
+		return nil, errWorkerDisabled()
 	}
 	if h.Reviewing || !now.Before(h.Expiration) {
 		return nil, Errorf(ErrHITNotAvailable, "This HIT is no longer available.")
@@ -506,6 +508,9 @@ func (s *Service) SubmitAssignment(ctx context.Context, workerID, assignmentID s
 		w, err := tx.WorkerByID(ctx, a.WorkerID)
 		if err != nil {
 			return err
+		}
+		if w.Disabled { // externalSubmit names no worker: it is checked here
+			return errWorkerDisabled()
 		}
 		before := h.StatusAt(now)
 		a.Status, a.Answer = AssignmentSubmitted, answer

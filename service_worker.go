@@ -141,17 +141,8 @@ func (s *Service) CreateWorkerInvite(ctx context.Context) (string, error) {
 // LoginWorker checks a username and password and opens a session. The
 // returned token is the session cookie value or the API bearer token.
 func (s *Service) LoginWorker(ctx context.Context, username, password string) (token string, w *Worker, err error) {
-	err = s.store.Read(ctx, func(tx Tx) error {
-		var err error
-		w, err = tx.WorkerByUsername(ctx, username)
-		if errors.Is(err, ErrNoRows) {
-			w = nil
-			return nil
-		}
-		return err
-	})
-	if err != nil {
-		return "", nil, internal("login", err)
+	if w, err = s.workerByUsername(ctx, username); err != nil {
+		return "", nil, err
 	}
 	if w == nil {
 		_ = bcrypt.CompareHashAndPassword(s.dummyPasswordHash(), []byte(password)) // as much work as a wrong password
@@ -160,15 +151,41 @@ func (s *Service) LoginWorker(ctx context.Context, username, password string) (t
 	if bcrypt.CompareHashAndPassword(w.PasswordHash, []byte(password)) != nil {
 		return "", nil, Errorf(ErrNotAuthenticated, "The username or password is wrong.")
 	}
-	token, hash := newSecret()
-	now := s.now()
-	err = s.store.Write(ctx, func(tx Tx) error {
-		return tx.InsertSession(ctx, &Session{TokenHash: hash, WorkerID: w.ID, CreationTime: now, Expiration: now.Add(SessionLifetime)})
-	})
-	if err != nil {
+	if w.Disabled { // said only to whoever knows the password
+		return "", nil, errWorkerDisabled()
+	}
+	if token, err = s.openSession(ctx, w.ID); err != nil {
 		return "", nil, internal("login", err)
 	}
 	return token, w, nil
+}
+
+// workerByUsername returns the worker with this username (compared
+// without case), or nil.
+func (s *Service) workerByUsername(ctx context.Context, username string) (*Worker, error) {
+	var w *Worker
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		w, err = tx.WorkerByUsername(ctx, username)
+		if errors.Is(err, ErrNoRows) {
+			w, err = nil, nil
+		}
+		return err
+	})
+	if err != nil {
+		return nil, internal("find worker", err)
+	}
+	return w, nil
+}
+
+// openSession starts a session of the worker and returns its token.
+func (s *Service) openSession(ctx context.Context, workerID string) (string, error) {
+	token, hash := newSecret()
+	now := s.now()
+	err := s.store.Write(ctx, func(tx Tx) error {
+		return tx.InsertSession(ctx, &Session{TokenHash: hash, WorkerID: workerID, CreationTime: now, Expiration: now.Add(SessionLifetime)})
+	})
+	return token, err
 }
 
 // sessionLive reports whether a session the store found by the token's
@@ -203,6 +220,9 @@ func (s *Service) WorkerForSession(ctx context.Context, token string) (*Worker, 
 	}
 	if err != nil {
 		return nil, internal("session", err)
+	}
+	if w.Disabled { // SetWorkerDisabled ends their sessions; this covers a race with it
+		return nil, errWorkerDisabled()
 	}
 	return w, nil
 }

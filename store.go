@@ -129,6 +129,12 @@ type Tx interface {
 	ListBonuses(ctx context.Context, q BonusQuery) ([]*BonusPayment, error)
 	// AuditMoney sums balances and ledger entries (see MoneyAudit).
 	AuditMoney(ctx context.Context) (*MoneyAudit, error)
+	// Stats fills in every field of Stats but Time, at now. It reads only
+	// HITs holding money (Funded > 0: every Assignable HIT, and every HIT
+	// with an assignment in flight, holds some), live assignments, pending
+	// and dead outbox items and requesters, so its cost grows with the
+	// work in flight, not with the history kept.
+	Stats(ctx context.Context, now time.Time) (*Stats, error)
 
 	// Qualification types. InsertQualificationType sets q.Seq and returns
 	// ErrDuplicate when the requester has a live type with the same name.
@@ -228,6 +234,10 @@ type Tx interface {
 	// RequesterWorkerStats counts, per worker, the assignments of a
 	// requester's HITs by status; in no particular order.
 	RequesterWorkerStats(ctx context.Context, requesterID string) ([]*WorkerStats, error)
+
+	// Retired access keys, reserves and worker sessions, for the admin
+	// commands (store_admin.go).
+	AdminTx
 }
 
 type writeKeyCtx struct{}

@@ -19,6 +19,10 @@ type Worker struct {
 	Approved     int
 	Rejected     int
 	CreationTime time.Time
+	// Disabled workers (`hitd worker disable`) cannot sign in, their
+	// sessions and worker-API tokens are refused, and they cannot accept
+	// or submit (SetWorkerDisabled).
+	Disabled bool
 }
 
 // Limits on worker accounts.

@@ -9,7 +9,8 @@
 // (/v1/<kebab-op>, /api/v1/<kebab-op>), sigv4 (signature verification
 // only), legacy (the 2014-08-15 query/XML API, with its own table of
 // legacy operations, since they do not map one to one onto the 2017
-// ones), workerapi (the worker JSON API), and server (routing, health,
+// ones), workerapi (the worker JSON API), testmode (hitd serve --test-mode's
+// /_test/ endpoints: the clock moved forward, scripted workers' sessions), and server (routing, health,
 // request logging, and the HTTP server's timeouts and connection cap). Nothing here writes SQL or applies a business rule:
 // that is the Service's job.
 package api

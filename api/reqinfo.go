@@ -7,14 +7,36 @@ import (
 )
 
 // RequestInfo is what an edge learns about a request that the access log
-// wants: the operation and the requester. The server's logging middleware
-// puts an empty one in the context; edges fill it in.
+// and the metrics want: the protocol, the operation, the requester and how
+// it ended. The server's logging middleware puts an empty one in the
+// context; edges fill it in.
 type RequestInfo struct {
-	ID          string
-	Operation   string
-	RequesterID string
-	Err         error // an internal error, for the log only
+	ID string
+	// Protocol is the edge that took the request (ProtocolAWSJSON, …);
+	// "" when none did (the web site, health checks).
+	Protocol  string
+	Operation string
+	// KnownOperation: Operation names an operation the edge implements,
+	// not an unknown name the client sent (metrics count by known names
+	// only, so a client cannot make a label of its own).
+	KnownOperation bool
+	RequesterID    string
+	// Failed: the edge answered an error, whatever the HTTP status (the
+	// legacy API answers most errors with 200). Throttled: the error was
+	// the rate limiter's.
+	Failed    bool
+	Throttled bool
+	Err       error // an internal error, for the log only
 }
+
+// The edges' names for RequestInfo.Protocol (and the metrics' protocol
+// label).
+const (
+	ProtocolAWSJSON   = "awsjson"    // AWS JSON 1.1 (package awsjson)
+	ProtocolREST      = "rest"       // /v1/ and /api/v1/ (package rest)
+	ProtocolLegacy    = "legacy"     // the 2014-08-15 query/XML API (package legacy)
+	ProtocolWorkerAPI = "worker-api" // /api/worker/v1/ (package workerapi)
+)
 
 type reqInfoKey struct{}
 

@@ -67,6 +67,7 @@ func (rs Responder) Dispatch(w http.ResponseWriter, r *http.Request, svc *hitd.S
 	}
 	Info(r.Context()).RequesterID = caller.RequesterID
 	if !rs.Limiter.Allow(caller.RequesterID) {
+		Info(r.Context()).Throttled = true
 		rs.Error(w, r, Throttled)
 		return
 	}
@@ -90,6 +91,7 @@ func (rs Responder) Output(w http.ResponseWriter, r *http.Request, out any) {
 
 // Error writes err in the wire's error shape.
 func (rs Responder) Error(w http.ResponseWriter, r *http.Request, err error) {
+	Info(r.Context()).Failed = true
 	var ae *AuthError
 	if errors.As(err, &ae) {
 		b, _ := json.Marshal(ae)

@@ -8,6 +8,7 @@ so the boto 2 suite, which runs under Debian's own python3, can use it too.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -59,6 +60,16 @@ def run(args, timeout=60):
 def store_flags():
     """The admin commands' flags for the running server's data."""
     return ["--data-dir", DATA_DIR] if DATA_DIR else []
+
+
+def create_requester(hitd_bin, name):
+    """Runs `hitd requester create --name NAME` on the running server's data
+    and returns what it printed as a dict (RequesterId, AccessKeyId,
+    SecretAccessKey, Balance)."""
+    out = run([hitd_bin, "requester", "create", "--name", name, *store_flags()])
+    f = dict(re.findall(r"^(\w+):\s*(\S+)\s*$", out, re.M))
+    assert f.get("AccessKeyId") and f.get("SecretAccessKey"), f"`hitd requester create` printed {out!r}"
+    return f
 
 
 def requester_client(key, secret, validate=True, max_attempts=None):

@@ -1,5 +1,6 @@
-# Shared by the shell end-to-end suites (test_cli.sh, test_curl.sh): a temp
-# directory, pass/fail counters, running one check, reading JSON, failing.
+# Shared by the shell end-to-end suites (test_cli.sh, test_curl.sh,
+# test_dropin.sh, test_proxy.sh): a temp directory, pass/fail counters,
+# running one check, reading JSON, failing, removing a network namespace.
 # Source it after `set -euo pipefail`.
 
 tmp=$(mktemp -d)
@@ -29,4 +30,17 @@ check() {
 		sed 's/^/     /' "$tmp/check.log"
 		failed=$((failed + 1))
 	fi
+}
+
+# netns_remove NS: ends every process in the network namespace NS (TERM,
+# then KILL), deletes it and its /etc/netns/NS (the suites that run
+# servers in a namespace of their own call it on exit).
+netns_remove() {
+	if ip netns list 2>/dev/null | grep -qw "$1"; then
+		ip netns pids "$1" 2>/dev/null | xargs -r kill 2>/dev/null || true
+		sleep 0.3
+		ip netns pids "$1" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+		ip netns del "$1" 2>/dev/null || true
+	fi
+	rm -rf "/etc/netns/$1"
 }

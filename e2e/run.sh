@@ -3,7 +3,9 @@
 # AWS CLI, curl, the AWS SDK for JavaScript, and a worker's browser.
 #
 # Builds the binary, starts it on a free loopback port with a fresh data
-# directory and fixed root keys, runs e2e/test_boto3.py, e2e/test_cli.sh,
+# directory and fixed root keys, runs e2e/test_metrics.py (Prometheus metrics
+# on --metrics-listen after boto3, REST and worker API traffic; first, while
+# nothing else runs, as its gauges are realm-wide), e2e/test_boto3.py, e2e/test_cli.sh,
 # e2e/test_curl.sh, e2e/test_work_boto3.py (requesters post and review work
 # that workers do through the worker API), e2e/test_quals_boto3.py
 # (qualification types, tests, requests, requirements and blocks, with workers
@@ -20,7 +22,10 @@
 # 500-row CSV, publishes, reviews and downloads results in the console while
 # workers work on the site); e2e/browser/test_xss_site.mjs (an XSS corpus
 # through every field any page renders; no script runs on any page);
-# e2e/test_console_boto3.py (the console and boto3 report the same balance,
+# e2e/test_keys_boto3.py (hitd requester rotate-key: old and new keys work
+# with boto3 until the grace ends on a --test-mode server of its own whose
+# clock it moves, then the old key is refused; adjust-balance; worker
+# disable); e2e/test_console_boto3.py (the console and boto3 report the same balance,
 # counts, results and ledger); then
 # e2e/test_notify_boto3.py (every notification event to a signed webhook, test
 # events by webhook and e-mail, dead letters; it runs last so that the message
@@ -30,9 +35,14 @@
 # is delivered first); last, when the browser
 # suite can run, starts the server once more with --content-listen and runs
 # test_worker_site.mjs again with requester HTML on an origin of its own;
+# then e2e/test_pytest_example.sh (the pytest suite of docs/testing-your-code.md:
+# hitd serve --test-mode per test, the clock moved, hitd worker simulate);
 # then e2e/test_postgres.sh (the data directory copied to PostgreSQL with
 # hitd db copy and served by two nodes, driven by boto3 and the AWS CLI), then
-# e2e/test_dropin.sh (MTurk's host names through a hosts entry and a
+# e2e/test_proxy.sh (hitd behind nginx with deploy/nginx.conf and
+# deploy/hitd.toml's settings: TLS, SigV4 through the proxy, links and
+# cookies from --public-url or trusted forwarding headers, client
+# addresses), e2e/test_dropin.sh (MTurk's host names through a hosts entry and a
 # local CA, with psiTurk's and Mephisto's calls replayed) and e2e/docrun.py
 # (every command of the guides in docs/), each in a network namespace of its
 # own, as root.
@@ -41,6 +51,8 @@
 #
 # Usage: bash e2e/run.sh        (from anywhere; needs go, python3 + boto3, aws, curl,
 #                                /usr/bin/python3 + boto 2 (apt-get install python3-boto);
+#                                pytest + boto3 under one python3 (apt-get install python3-pytest python3-boto3);
+#                                nginx for the reverse-proxy suite (skipped without it);
 #                                node + /usr/bin/chromium for the browser suite, which
 #                                runs `npm ci` in e2e/browser when its node_modules is missing)
 # The browser suite's screenshots stay in a temp directory printed at the end.
@@ -222,10 +234,9 @@ wait_healthy() {
 	return 1
 }
 
-section "build"
-(cd "$repo" && go build -o "$work/hitd" ./cmd/hitd)
+section "build (scripts/build: the static binary deploy/Dockerfile ships)"
+bash "$repo/scripts/build" "$work/hitd"
 "$work/hitd" --help >/dev/null
-echo "built $work/hitd"
 
 port=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export HITD_ENDPOINT=http://127.0.0.1:$port
@@ -240,9 +251,11 @@ export HITD_ROOT_ACCESS_KEY_ID=$HITD_KEY HITD_ROOT_SECRET_ACCESS_KEY=$HITD_SECRE
 export HITD_WEBHOOK_SECRET=e2eWebhookSecret-$RANDOM$RANDOM-0123456789abcdef
 smtp_port=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export HITD_SMTP_ADDR=127.0.0.1:$smtp_port
+metrics_port=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export HITD_METRICS_URL=http://127.0.0.1:$metrics_port/metrics
 
-section "start (flags: --listen 127.0.0.1:$port --data-dir $data; env: HITD_WEBHOOK_SECRET, HITD_SMTP_ADDR=$HITD_SMTP_ADDR)"
-"$work/hitd" serve --listen "127.0.0.1:$port" --data-dir "$data" >>"$log" 2>&1 &
+section "start (flags: --listen 127.0.0.1:$port --metrics-listen 127.0.0.1:$metrics_port --data-dir $data; env: HITD_WEBHOOK_SECRET, HITD_SMTP_ADDR=$HITD_SMTP_ADDR)"
+"$work/hitd" serve --listen "127.0.0.1:$port" --metrics-listen "127.0.0.1:$metrics_port" --data-dir "$data" >>"$log" 2>&1 &
 server_pid=$!
 start_rc=0
 wait_healthy || start_rc=$?
@@ -250,6 +263,8 @@ record "server starts and answers /healthz" "$start_rc"
 ((start_rc == 0)) || exit 1
 echo "server pid $server_pid on $HITD_ENDPOINT"
 
+# First, while nothing else runs: the metrics' gauges count the whole realm.
+suite "metrics: /metrics after boto3 + REST + worker API traffic (e2e/test_metrics.py)" "$PYTHON" "$e2e/test_metrics.py"
 suite "boto3 (e2e/test_boto3.py)" "$PYTHON" "$e2e/test_boto3.py" main
 suite "AWS CLI (e2e/test_cli.sh)" bash "$e2e/test_cli.sh"
 suite "curl (e2e/test_curl.sh)" bash "$e2e/test_curl.sh"
@@ -260,6 +275,9 @@ suite "qualifications: boto3 + worker API + site forms (e2e/test_quals_boto3.py)
 suite "review policies: boto3 + worker API + scheduler (e2e/test_policies_boto3.py)" "$PYTHON" "$e2e/test_policies_boto3.py"
 suite "every operation of botocore's mturk model (e2e/test_all_ops.py)" "$PYTHON" "$e2e/test_all_ops.py"
 suite "isolation between requesters, disable/enable: boto3 (e2e/test_isolation_boto3.py)" "$PYTHON" "$e2e/test_isolation_boto3.py"
+# A test-mode server of its own (its clock moves past a grace period), on a fresh data directory.
+suite "admin: key rotation with a grace period, balance adjustments, disabled workers: boto3 + test mode (e2e/test_keys_boto3.py)" \
+	env HITD_BIN="$work/hitd" "$PYTHON" "$e2e/test_keys_boto3.py"
 boto2_name="legacy API: boto 2 + worker API (e2e/test_boto2.py)"
 if "$BOTO2_PYTHON" -c 'import boto.mturk.connection' 2>/dev/null; then
 	suite "$boto2_name" env HITD_BOTO3_PYTHON="$PYTHON" "$BOTO2_PYTHON" "$e2e/test_boto2.py"
@@ -345,13 +363,21 @@ if [[ -z $(browser_missing) ]]; then
 	record "graceful shutdown (--content-listen)" "$stop_rc"
 fi
 
+# A requester's own pytest suite in test mode (docs/examples/pytest), with
+# servers of its own: Debian's python3-pytest and python3-boto3 (.ci/run).
+suite "test mode: the pytest example of docs/testing-your-code.md (e2e/test_pytest_example.sh)" \
+	env HITD_BIN="$work/hitd" PYTHON="$PYTHON" bash "$e2e/test_pytest_example.sh"
+
 # The data directory the suites above filled, moved to PostgreSQL and served
 # by two nodes at once (skipped without HITD_TEST_POSTGRES_URL).
 skippable_suite "PostgreSQL: db copy of this run's data, two nodes, boto3 + AWS CLI + worker API (e2e/test_postgres.sh)" \
 	env PYTHON="$PYTHON" bash "$e2e/test_postgres.sh"
 
-# The drop-in set-up and the guides run servers of their own, each in a
-# network namespace of its own (they need root; without it they are skipped).
+# The drop-in set-up, the reverse proxy and the guides run servers of their
+# own, each in a network namespace of its own (they need root; without it
+# they are skipped).
+skippable_suite "reverse proxy: nginx with deploy/nginx.conf, TLS, --trusted-proxies (e2e/test_proxy.sh)" \
+	env HITD_BIN="$work/hitd" PYTHON="$PYTHON" bash "$e2e/test_proxy.sh"
 skippable_suite "drop-in: MTurk's host names via hosts entry + local CA; psiTurk and Mephisto replays (e2e/test_dropin.sh)" \
 	env HITD_BIN="$work/hitd" PYTHON="$PYTHON" bash "$e2e/test_dropin.sh"
 skippable_suite "guides: every command of the docs' guides (e2e/docrun.py)" \

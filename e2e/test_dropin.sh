@@ -35,13 +35,8 @@ SECRET=dropin-e2e-secret-0123456789abcdefghij
 
 cleanup() {
 	local rc=$?
-	if ip netns list 2>/dev/null | grep -qw "$ns"; then
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
-		sleep 0.3
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-		ip netns del "$ns" 2>/dev/null || true
-	fi
-	rm -rf "/etc/netns/$ns" "$work" "$tmp"
+	netns_remove "$ns"
+	rm -rf "$work" "$tmp"
 	exit "$rc"
 }
 

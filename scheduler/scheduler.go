@@ -27,6 +27,7 @@ type Scheduler struct {
 	interval time.Duration
 	batch    int
 	logger   *slog.Logger
+	observer Observer
 }
 
 // Elector decides whether this node runs the scheduler now. Lead takes or
@@ -43,6 +44,13 @@ type Options struct {
 	Interval time.Duration // between passes; default 1s
 	Batch    int           // items per transaction; default 500
 	Logger   *slog.Logger  // nil: discard
+	Observer Observer      // nil: none
+}
+
+// Observer is told the totals of every RunOnce, and its error (package
+// metrics counts them).
+type Observer interface {
+	ObservePass(st Stats, err error)
 }
 
 // New returns a Scheduler over svc, reading time from clock.
@@ -56,7 +64,8 @@ func New(svc *hitd.Service, clock hitd.Clock, opts Options) *Scheduler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Scheduler{svc: svc, elector: opts.Elector, clock: clock, interval: opts.Interval, batch: opts.Batch, logger: opts.Logger}
+	return &Scheduler{svc: svc, elector: opts.Elector, clock: clock, interval: opts.Interval, batch: opts.Batch, logger: opts.Logger,
+		observer: opts.Observer}
 }
 
 // Stats are the totals of one RunOnce.
@@ -69,6 +78,14 @@ type Stats struct {
 // RunOnce applies everything due at now, in batches, and returns the
 // totals. It stops early only when ctx ends or the store fails.
 func (s *Scheduler) RunOnce(ctx context.Context, now time.Time) (Stats, error) {
+	st, err := s.runOnce(ctx, now)
+	if s.observer != nil {
+		s.observer.ObservePass(st, err)
+	}
+	return st, err
+}
+
+func (s *Scheduler) runOnce(ctx context.Context, now time.Time) (Stats, error) {
 	var total Stats
 	for {
 		st, err := s.svc.ApplyDue(ctx, now, s.batch)

@@ -154,3 +154,47 @@ func TestRunAppliesDueWorkOnlyWhileLeading(t *testing.T) {
 		t.Error("Run did not resign the lease when it stopped")
 	}
 }
+
+// passes records every pass a Scheduler reports to its Observer.
+type passes struct{ got []scheduler.Stats }
+
+func (p *passes) ObservePass(st scheduler.Stats, err error) {
+	if err != nil {
+		panic(err)
+	}
+	p.got = append(p.got, st)
+}
+
+// TestObserverAndLag: the Observer hears of every RunOnce with its totals,
+// and the realm's Stats show the due work waiting (SchedulerLag) until a
+// pass applies it.
+func TestObserverAndLag(t *testing.T) {
+	e, _ := setup(t, 4)
+	ctx := context.Background()
+	obs := &passes{}
+	s := scheduler.New(e.Service, e.Clock, scheduler.Options{Observer: obs})
+	e.Clock.Advance(61 * time.Second) // the HIT expired at +30s, the accepted half is due at +60s
+	before, err := e.Service.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lag := before.SchedulerLag(); lag != 31*time.Second {
+		t.Errorf("lag before the pass %v, want 31s (the expiry at +30s)", lag)
+	}
+	if before.UnassignableHITs != 1 || before.AcceptedAssignments != 2 || before.SubmittedAssignments != 2 {
+		t.Errorf("before the pass: %+v", before)
+	}
+	if _, err := s.RunOnce(ctx, e.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.got) != 1 || obs.got[0].Abandoned != 2 || obs.got[0].Expired != 1 {
+		t.Fatalf("observed %+v, want one pass abandoning 2 and expiring 1", obs.got)
+	}
+	after, err := e.Service.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.SchedulerLag() != 0 || after.UnassignableHITs != 0 || after.AcceptedAssignments != 0 || after.SubmittedAssignments != 2 {
+		t.Errorf("after the pass: %+v (lag %v)", after, after.SchedulerLag())
+	}
+}

@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentTokenClaims", testConcurrentTokenClaims},
 		{"ConcurrentReadModifyWrite", testConcurrentReadModifyWrite},
 		{"WriteRollsBackOnError", testRollback},
+		{"Stats", testStats},
 		{"Ping", func(t *testing.T, s hitd.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)
@@ -39,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		}},
 	}
 	tests = append(tests, workTests()...)
+	tests = append(tests, adminTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)

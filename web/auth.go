@@ -25,7 +25,7 @@ func (s *Site) session(w http.ResponseWriter, r *http.Request) (worker *hitd.Wor
 	case err == nil:
 		return worker, true
 	case isCode(err, hitd.ErrNotAuthenticated):
-		s.clearCookie(w)
+		s.clearCookie(w, r)
 		return nil, true
 	}
 	s.fail(w, r, nil, err)
@@ -46,18 +46,18 @@ func (s *Site) requireWorker(w http.ResponseWriter, r *http.Request, back string
 	return worker, true
 }
 
-func (s *Site) setCookie(w http.ResponseWriter, token string) {
+func (s *Site) setCookie(w http.ResponseWriter, r *http.Request, token string) {
 	http.SetCookie(w, &http.Cookie{
 		Name: SessionCookie, Value: token, Path: "/",
 		MaxAge:   int(hitd.SessionLifetime.Seconds()),
-		HttpOnly: true, Secure: s.opts.SecureCookies, SameSite: http.SameSiteLaxMode,
+		HttpOnly: true, Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode,
 	})
 }
 
-func (s *Site) clearCookie(w http.ResponseWriter) {
+func (s *Site) clearCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{
 		Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: s.opts.SecureCookies, SameSite: http.SameSiteLaxMode,
+		HttpOnly: true, Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode,
 	})
 }
 
@@ -73,7 +73,7 @@ func (s *Site) startSession(w http.ResponseWriter, r *http.Request, username, pa
 			s.logger.Warn("web: ending the previous session", "error", err)
 		}
 	}
-	s.setCookie(w, token)
+	s.setCookie(w, r, token)
 	return nil
 }
 
@@ -169,6 +169,6 @@ func (s *Site) logout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.clearCookie(w)
+	s.clearCookie(w, r)
 	redirect(w, r, "/?msg=loggedout")
 }

@@ -96,17 +96,17 @@ func (s *Site) consoleSession(w http.ResponseWriter, r *http.Request) (req *hitd
 	case err == nil:
 		return req, true
 	case isCode(err, hitd.ErrNotAuthenticated):
-		s.setConsoleCookie(w, "", -1)
+		s.setConsoleCookie(w, r, "", -1)
 		return nil, true
 	}
 	s.consoleFail(w, r, err)
 	return nil, false
 }
 
-func (s *Site) setConsoleCookie(w http.ResponseWriter, token string, maxAge int) {
+func (s *Site) setConsoleCookie(w http.ResponseWriter, r *http.Request, token string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{
 		Name: ConsoleCookie, Value: token, Path: consolePath, MaxAge: maxAge,
-		HttpOnly: true, Secure: s.opts.SecureCookies, SameSite: http.SameSiteLaxMode,
+		HttpOnly: true, Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode,
 	})
 }
 
@@ -154,7 +154,7 @@ func (s *Site) consoleLogin(w http.ResponseWriter, r *http.Request) {
 			s.logger.Warn("web: ending the previous console session", "error", err)
 		}
 	}
-	s.setConsoleCookie(w, token, int(hitd.SessionLifetime.Seconds()))
+	s.setConsoleCookie(w, r, token, int(hitd.SessionLifetime.Seconds()))
 	redirect(w, r, consolePath)
 }
 
@@ -165,7 +165,7 @@ func (s *Site) consoleLogout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.setConsoleCookie(w, "", -1)
+	s.setConsoleCookie(w, r, "", -1)
 	redirect(w, r, consolePath+"/login?msg=loggedout")
 }
 

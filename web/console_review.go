@@ -593,6 +593,9 @@ var ledgerKinds = map[hitd.LedgerKind]string{
 	hitd.LedgerFee:      "Fee",
 	hitd.LedgerBonus:    "Bonus",
 	hitd.LedgerBonusFee: "Bonus fee",
+	// An operator's correction (hitd requester adjust-balance); its reason
+	// is shown with it.
+	hitd.LedgerAdjustment: "Adjustment",
 }
 
 func ledgerKind(k hitd.LedgerKind) string {
@@ -610,6 +613,7 @@ type ledgerRow struct {
 	RefKind string // "HIT", "Assignment", "Bonus" or ""
 	Ref     string
 	Worker  string // the worker paid, for rewards and bonuses
+	Reason  string // why an operator moved the money, for deposits and adjustments
 	// Exactly one of the amounts is set: In and Out moved the available
 	// balance; Reserve was paid out of a HIT's reserve (already taken from
 	// the balance when the HIT was funded).
@@ -626,7 +630,7 @@ type ledgerData struct {
 }
 
 func ledgerRowOf(e hitd.LedgerEntry) ledgerRow {
-	row := ledgerRow{Seq: e.Seq, Time: e.Time, Kind: ledgerKind(e.Kind), Class: string(e.Kind), Ref: e.Ref}
+	row := ledgerRow{Seq: e.Seq, Time: e.Time, Kind: ledgerKind(e.Kind), Class: string(e.Kind), Ref: e.Ref, Reason: e.Reason}
 	switch e.Kind {
 	case hitd.LedgerReserve, hitd.LedgerRelease:
 		row.RefKind = "HIT"
@@ -686,7 +690,7 @@ func (s *Site) consoleLedger(w http.ResponseWriter, r *http.Request) {
 }
 
 // ledgerCSVHeader is the header of /requester/ledger.csv.
-var ledgerCSVHeader = []string{"Seq", "Time", "Kind", "Amount", "Direction", "From", "To", "Reference"}
+var ledgerCSVHeader = []string{"Seq", "Time", "Kind", "Amount", "Direction", "From", "To", "Reference", "Reason"}
 
 func (s *Site) consoleLedgerCSV(w http.ResponseWriter, r *http.Request) {
 	req, ok := s.consoleUser(w, r)
@@ -709,7 +713,7 @@ func (s *Site) consoleLedgerCSV(w http.ResponseWriter, r *http.Request) {
 	for {
 		for _, e := range entries {
 			cw.Write([]string{strconv.FormatInt(e.Seq, 10), e.Time.UTC().Format(time.RFC3339), string(e.Kind), e.Amount.String(),
-				strconv.Itoa(e.Direction()), e.From, e.To, e.Ref})
+				strconv.Itoa(e.Direction()), e.From, e.To, e.Ref, e.Reason})
 		}
 		if len(entries) < batch {
 			break

@@ -445,7 +445,7 @@ func ledgerCSV(t *testing.T, b *browser) [][]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(recs[0], ","); got != "Seq,Time,Kind,Amount,Direction,From,To,Reference" {
+	if got := strings.Join(recs[0], ","); got != "Seq,Time,Kind,Amount,Direction,From,To,Reference,Reason" {
 		t.Fatalf("CSV header %q", got)
 	}
 	return recs[1:]

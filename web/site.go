@@ -30,13 +30,15 @@ type Options struct {
 	// PublicURL is the site's base URL as workers' browsers reach it, e.g.
 	// "https://hits.example.org". It is sent to question pages as
 	// turkSubmitTo and is where MTurk's externalSubmit URLs in requester
-	// HTML are pointed. "" derives it from each request (scheme and Host).
+	// HTML are pointed. "" derives it from each request (scheme and Host;
+	// behind a reverse proxy, what server.TrustedProxies makes of them).
 	PublicURL string
 	// ContentOrigin is a separate origin that serves requester HTML
 	// (ContentHandler), e.g. "http://127.0.0.1:8081". "" serves it from the
 	// site itself under /content/.
 	ContentOrigin string
-	// SecureCookies marks the session cookie Secure (set it behind HTTPS).
+	// SecureCookies marks the session cookies Secure on every request; they
+	// are Secure anyway on a request that came over HTTPS (requestScheme).
 	SecureCookies bool
 	// Sandbox marks this site as the sandbox realm's: every page says so,
 	// so nobody mistakes practice work for paid work.
@@ -365,11 +367,25 @@ func (s *Site) baseURL(r *http.Request) string {
 	if s.publicURL != "" {
 		return s.publicURL
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
+	return requestScheme(r) + "://" + r.Host
+}
+
+// requestScheme is the scheme the browser used: "https" over TLS, or when
+// r.URL.Scheme says so, which hitd serve sets for every request
+// (server.TrustedProxies: from X-Forwarded-Proto only when a trusted
+// reverse proxy sent it, else from the connection).
+func requestScheme(r *http.Request) string {
+	if r.TLS != nil || r.URL.Scheme == "https" {
+		return "https"
 	}
-	return scheme + "://" + r.Host
+	return "http"
+}
+
+// secureCookies reports whether cookies set in answer to r are Secure:
+// always with Options.SecureCookies, and whenever the browser came over
+// HTTPS (directly, or through a trusted reverse proxy).
+func (s *Site) secureCookies(r *http.Request) bool {
+	return s.opts.SecureCookies || requestScheme(r) == "https"
 }
 
 // now is the Service's current time.

@@ -42,6 +42,7 @@ func New(table *api.Table, svc *hitd.Service, auth *api.Authenticator, limiter *
 // ServeHTTP handles one request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	info := api.Info(r.Context())
+	info.Protocol = api.ProtocolAWSJSON
 	target := r.Header.Get("X-Amz-Target")
 	name, ok := strings.CutPrefix(target, TargetPrefix)
 	info.Operation = name
@@ -57,6 +58,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Status:  http.StatusBadRequest})
 		return
 	}
+	info.KnownOperation = true
 	h.resp.Dispatch(w, r, h.svc, o, h.auth.SigV4)
 }
 

@@ -66,6 +66,7 @@ func IsRequest(r *http.Request) bool {
 // ServeHTTP answers one legacy request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	info := api.Info(r.Context())
+	info.Protocol = api.ProtocolLegacy
 	rs := responder{w: w, info: info, requestID: info.ID, now: h.svc.Clock().Now}
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		w.Header().Set("Allow", "GET, POST")
@@ -96,6 +97,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if validName(opName) {
 		info.Operation = opName
 	}
+	_, info.KnownOperation = h.ops[opName]
 	if s, ok := p["Service"]; ok && s != ServiceName {
 		rs.early(opName, hitd.Errorf(hitd.ErrInvalidParameter, "The value %q is invalid for Service. The only service is %s.", printable(s), ServiceName))
 		return
@@ -115,6 +117,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Unavailable error." boto 2 retries a 500, 502, 503 or 504 with
 		// backoff (boto/connection.py, _mexe), so old clients slow down.
 		w.Header().Set("Retry-After", "1")
+		info.Throttled = true
 		rs.status = http.StatusServiceUnavailable
 		rs.early(opName, &authError{codeServiceUnavailable, "Rate exceeded: this requester sends more requests than the server's rate limit allows. Slow down and try again."})
 		return
@@ -228,6 +231,7 @@ func writeErrors(b *xb, code, msg string) {
 // (including authentication) are 200, as MTurk's legacy API answered them;
 // a fault of hitd's is 500.
 func (rs responder) describe(err error) (code, msg string, status int) {
+	rs.info.Failed = true
 	var ae *authError
 	if errors.As(err, &ae) {
 		return ae.Code, ae.Message, rs.statusOr(http.StatusOK)

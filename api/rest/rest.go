@@ -39,6 +39,7 @@ func New(table *api.Table, svc *hitd.Service, auth *api.Authenticator, limiter *
 // ServeHTTP handles one request; the operation is the {op} path value.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	info := api.Info(r.Context())
+	info.Protocol = api.ProtocolREST
 	path := r.PathValue("op")
 	o, ok := h.table.ByPath(path)
 	if !ok {
@@ -48,7 +49,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Status:  http.StatusNotFound})
 		return
 	}
-	info.Operation = o.Name
+	info.Operation, info.KnownOperation = o.Name, true
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		h.resp.Error(w, r, &api.AuthError{Type: "MethodNotAllowed", Message: "Use POST with a JSON body.", Status: http.StatusMethodNotAllowed})

@@ -1,8 +1,9 @@
 // Package server assembles hitd's HTTP surface: it routes requests to the
 // protocol edges, answers health checks, and writes one structured log line
 // per request. It also builds the http.Server with its bounds on slow
-// clients (NewHTTPServer, Limits) and caps connections (ConnLimit). It
-// holds no protocol logic of its own.
+// clients (NewHTTPServer, Limits), caps connections (ConnLimit), and
+// believes a reverse proxy's forwarding headers only when the proxy is
+// trusted (TrustedProxies). It holds no protocol logic of its own.
 package server
 
 import (
@@ -39,6 +40,9 @@ type Options struct {
 	// JSON, REST and legacy) once authenticated; nil: no limit. Give each
 	// handler its own, or share one to count a requester's requests to both.
 	RateLimiter *api.RateLimiter
+	// Observer is told of every request once answered (package metrics
+	// counts them); nil: none.
+	Observer RequestObserver
 }
 
 // New returns the HTTP handler for svc.
@@ -102,17 +106,23 @@ func New(svc *hitd.Service, opts Options) http.Handler {
 		}
 		home.ServeHTTP(w, r)
 	})
-	return logRequests(logger, mux)
+	return logRequests(logger, opts.Observer, mux)
 }
 
 // LogRequests wraps h in the same per-request log line and panic recovery
 // as New's handler (for handlers served on another listener, such as the
-// worker site's content origin).
+// worker site's content origin). ObserveRequests also observes them.
 func LogRequests(logger *slog.Logger, h http.Handler) http.Handler {
+	return ObserveRequests(logger, nil, h)
+}
+
+// ObserveRequests is LogRequests with obs (nil: none) told of every
+// request, as New's handler tells Options.Observer.
+func ObserveRequests(logger *slog.Logger, obs RequestObserver, h http.Handler) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return logRequests(logger, h)
+	return logRequests(logger, obs, h)
 }
 
 // statusWriter remembers the status code written.
@@ -140,11 +150,12 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // logRequests writes one line per request: operation, requester, status,
 // latency. It also recovers from a panic in a handler, logging it and
 // answering 500, so a bug never takes the process down or leaks a stack.
-func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+func logRequests(logger *slog.Logger, obs RequestObserver, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &api.RequestInfo{ID: api.NewRequestID()}
 		sw := &statusWriter{ResponseWriter: w}
+		req := r.WithContext(api.WithRequestInfo(r.Context(), info))
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -160,6 +171,7 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 			attrs := []any{
 				"method", r.Method, "path", r.URL.Path, "status", sw.status,
 				"latency_ms", float64(time.Since(start).Microseconds()) / 1000, "request_id", info.ID,
+				"client", clientIP(r.RemoteAddr),
 			}
 			if info.Operation != "" {
 				attrs = append(attrs, "operation", info.Operation)
@@ -173,9 +185,19 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 				level = slog.LevelError
 			}
 			logger.Log(r.Context(), level, "request", attrs...)
+			observe(obs, req, info, sw.status, time.Since(start))
 		}()
-		next.ServeHTTP(sw, r.WithContext(api.WithRequestInfo(r.Context(), info)))
+		next.ServeHTTP(sw, req)
 	})
+}
+
+// clientIP is the address part of a RemoteAddr: the client's, behind a
+// trusted proxy (TrustedProxies), else the connection's peer.
+func clientIP(remoteAddr string) string {
+	if h, _, err := net.SplitHostPort(remoteAddr); err == nil {
+		return h
+	}
+	return remoteAddr
 }
 
 // ByHost routes each request by its Host header: a request for one of

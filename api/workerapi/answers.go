@@ -57,6 +57,14 @@ func decodeAnswers(body []byte) ([]qform.Field, error) {
 	return fields, nil
 }
 
+// CheckSubmission checks that body is a submission the submit endpoints
+// take ({"answers": {…}} as decodeAnswers reads it), for clients that
+// prepare one ahead: hitd worker simulate checks its answers file with it.
+func CheckSubmission(body []byte) error {
+	_, err := decodeAnswers(body)
+	return err
+}
+
 func decodeAnswerObject(dec *json.Decoder) ([]qform.Field, error) {
 	if err := expectDelim(dec, '{', "The value of \"answers\" must be a JSON object of field names and values."); err != nil {
 		return nil, err

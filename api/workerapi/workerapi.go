@@ -121,6 +121,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	w.Header().Set("Cache-Control", "no-store")
+	api.Info(r.Context()).Protocol = api.ProtocolWorkerAPI
 	h.mux.ServeHTTP(w, r)
 }
 
@@ -138,7 +139,8 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"Use " + strings.Join(allow, " or ") + " for " + r.URL.Path + ", not " + r.Method + "."})
 		return
 	}
-	api.Info(r.Context()).Operation = ep.name
+	info := api.Info(r.Context())
+	info.Operation, info.KnownOperation = ep.name, true
 	c := &call{r: r}
 	if ep.auth != authNone {
 		tok, err := bearerToken(r)

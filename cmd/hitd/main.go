@@ -38,6 +38,7 @@ Usage:
              [--content-listen ADDR] [--content-origin URL]
              [--tls | --tls-cert FILE --tls-key FILE]
              [--sandbox-listen ADDR] [--sandbox-hosts NAMES] [--sandbox-public-url URL]
+             [--test-mode]  (your test suites move the clock; loopback only; docs/testing-your-code.md)
   hitd tls init [--name HOST]... [--force] [--data-dir DIR | --dir DIR]
   hitd migrate [--status] [--data-dir DIR] [--db URL] [--sandbox-db URL]
       (--status: applied, pending and unknown migrations of each realm, changing nothing)
@@ -50,15 +51,26 @@ Usage:
   hitd requester set-password --access-key-id ID [--data-dir DIR] [--db URL]
       (the console password from HITD_REQUESTER_PASSWORD or one line of standard input)
   hitd requester list [--data-dir DIR] [--db URL]
-  hitd requester deposit --access-key-id ID --amount 100.00 [--data-dir DIR] [--db URL]
+  hitd requester deposit --access-key-id ID --amount 100.00 [--reason TEXT] [--data-dir DIR] [--db URL]
+  hitd requester balance --access-key-id ID [--data-dir DIR] [--db URL]
+  hitd requester adjust-balance --access-key-id ID --amount +12.50|-12.50 --reason TEXT [--data-dir DIR] [--db URL]
+      (the reason is recorded in the ledger; a balance never goes negative)
   hitd requester disable|enable --access-key-id ID [--data-dir DIR] [--db URL]
       (a disabled requester's keys and console sessions are refused everywhere)
+  hitd requester rotate-key --access-key-id ID [--grace 24h|7d|0] [--data-dir DIR] [--db URL]
+      (prints a new key once; the old one keeps working until the grace ends)
+  hitd requester revoke-key --access-key-id OLDID [--data-dir DIR] [--db URL]
+  hitd requester keys --access-key-id ID [--data-dir DIR] [--db URL]
   hitd requester notify-credentials --access-key-id ID --aws-access-key-id KEY [--region R] [--data-dir DIR] [--db URL]
       (the secret from --aws-secret-access-key or HITD_NOTIFY_SECRET_ACCESS_KEY)
   hitd worker create --username NAME --password PASSWORD [--data-dir DIR] [--db URL]
   hitd worker invite [--data-dir DIR] [--db URL]
   hitd worker list [--data-dir DIR] [--db URL]
+  hitd worker disable|enable --worker-id ID [--data-dir DIR] [--db URL]
+      (a disabled worker cannot sign in, accept or submit; their sessions end)
   hitd worker masters --grant WORKERID | --revoke WORKERID [--data-dir DIR] [--db URL]
+  hitd worker simulate --hit-type ID|--hit ID --answers FILE [--workers N] [--count M] [--url URL]
+      (scripted workers accept and submit on a server started with serve --test-mode)
   hitd layout create --requester ACCESS_KEY_ID --file TEMPLATE.html [--name NAME] [--data-dir DIR] [--db URL]
   hitd layout list --requester ACCESS_KEY_ID [--data-dir DIR] [--db URL]
   hitd layout show HITLAYOUTID [--data-dir DIR] [--db URL]
@@ -121,6 +133,9 @@ func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	case "restore":
 		return restoreCommand(ctx, args[1:], stdout, stderr)
 	case "requester", "worker", "layout", "outbox", "project", "batch":
+		if args[0] == "worker" && len(args) > 1 && args[1] == "simulate" {
+			return workerSimulate(ctx, args[2:], stdin, stdout, stderr) // a client of a running server (simulate.go)
+		}
 		sub := adminCommands[args[0]]
 		names := make([]string, 0, len(sub))
 		for n := range sub {
@@ -151,7 +166,8 @@ type storeFlags struct {
 	db              string
 	sandboxDB       string
 	startingBalance string
-	sandbox         bool // admin commands: act on the sandbox realm
+	sandbox         bool       // admin commands: act on the sandbox realm
+	clock           hitd.Clock // the realms' clock; nil: the system clock (serve --test-mode sets it)
 }
 
 func envOr(name, def string) string {
@@ -201,6 +217,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	smtpFrom := fs.String("smtp-from", envOr("HITD_SMTP_FROM", "hitd <hitd@localhost>"), "From address of Email notifications (env HITD_SMTP_FROM)")
 	contentOrigin := fs.String("content-origin", envOr("HITD_CONTENT_ORIGIN", ""), "the origin browsers reach --content-listen at (env HITD_CONTENT_ORIGIN; default http://ADDR)")
 	debugListen := fs.String("debug-listen", envOr("HITD_DEBUG_LISTEN", ""), "serve Go's profiler (net/http/pprof, /debug/pprof/) on this address, e.g. 127.0.0.1:6060; never a public one (env HITD_DEBUG_LISTEN)")
+	metricsListen := fs.String("metrics-listen", envOr("HITD_METRICS_LISTEN", ""), "serve Prometheus metrics at /metrics on this address, e.g. 127.0.0.1:9464; off the public port (env HITD_METRICS_LISTEN; default off)")
 	sandboxListen := fs.String("sandbox-listen", envOr("HITD_SANDBOX_LISTEN", ""), "also serve the sandbox realm (API and worker site) on this address (env HITD_SANDBOX_LISTEN)")
 	sandboxHosts := fs.String("sandbox-hosts", envOr("HITD_SANDBOX_HOSTS", defaultSandboxHosts), "comma-separated host names whose requests go to the sandbox realm on every listener (env HITD_SANDBOX_HOSTS; \"\" for none)")
 	sandboxPublicURL := fs.String("sandbox-public-url", envOr("HITD_SANDBOX_PUBLIC_URL", ""), "the sandbox worker site's base URL as browsers reach it (env HITD_SANDBOX_PUBLIC_URL; default: from each request)")
@@ -209,6 +226,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	tlsKey := fs.String("tls-key", envOr("HITD_TLS_KEY", ""), "the PEM private key of --tls-cert (env HITD_TLS_KEY)")
 	var lf limitFlags // timeouts, --max-connections, --rate-limit (limits.go)
 	lf.register(fs)
+	var pf proxyFlags // --trusted-proxies, --proxy-headers (proxy.go)
+	pf.register(fs)
+	var tm testMode // --test-mode (testmode.go)
+	tm.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -218,6 +239,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := lf.check(); err != nil {
 		return err
 	}
+	proxies, err := pf.parse()
+	if err != nil {
+		return err
+	}
+	if err := tm.check(map[string]string{"--listen": *listen, "--content-listen": *contentListen, "--sandbox-listen": *sandboxListen, "--debug-listen": *debugListen}); err != nil {
+		return err
+	}
+	sf.clock = tm.realmClock()
 	webOpts, err := webOptions(*signup, *publicURL, *listen, *contentListen, *contentOrigin)
 	if err != nil {
 		return err
@@ -306,23 +335,30 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 `, root.AccessKeyID, root.SecretAccessKey)
 	}
 
+	mw, err := serveMetrics(*metricsListen, logger, prod.svc, sandbox.svc) // metrics.go; nil when off
+	if err != nil {
+		return err
+	}
+	defer mw.stop()
 	webOpts.Logger, sandboxWeb.Logger = logger, logger
+	tm.start(logger, prod.svc, sandbox.svc)
 	site := web.New(svc, webOpts)
-	sandboxHandler := server.New(sandbox.svc, server.Options{Logger: logger, Web: web.New(sandbox.svc, sandboxWeb).Handler(), RateLimiter: lf.rateLimiter()})
+	sandboxHandler := server.New(sandbox.svc, server.Options{Logger: logger, Observer: mw.requests("sandbox"), Web: web.New(sandbox.svc, sandboxWeb).Handler(), RateLimiter: lf.rateLimiter(), SignatureClock: hitd.SystemClock{}})
 	hostRoutes := map[string]http.Handler{}
 	for _, h := range strings.Split(*sandboxHosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			hostRoutes[h] = sandboxHandler
 		}
 	}
-	servers := []*http.Server{server.NewHTTPServer(server.ByHost(server.New(svc, server.Options{Logger: logger, Web: site.Handler(), RateLimiter: lf.rateLimiter()}), hostRoutes), logger, lf.limits)}
+	// Signatures are checked against real time, which clients sign with, whatever the realms' clock.
+	servers := []*http.Server{server.NewHTTPServer(tm.mount(server.ByHost(server.New(svc, server.Options{Logger: logger, Observer: mw.requests("production"), Web: site.Handler(), RateLimiter: lf.rateLimiter(), SignatureClock: hitd.SystemClock{}}), hostRoutes), svc), logger, lf.limits)}
 	addrs := []string{*listen}
 	if *contentListen != "" {
-		servers = append(servers, server.NewHTTPServer(server.LogRequests(logger, site.ContentHandler()), logger, lf.limits))
+		servers = append(servers, server.NewHTTPServer(server.ObserveRequests(logger, mw.requests("production"), site.ContentHandler()), logger, lf.limits))
 		addrs = append(addrs, *contentListen)
 	}
 	if *sandboxListen != "" {
-		servers = append(servers, server.NewHTTPServer(sandboxHandler, logger, lf.limits))
+		servers = append(servers, server.NewHTTPServer(tm.mount(sandboxHandler, sandbox.svc), logger, lf.limits))
 		addrs = append(addrs, *sandboxListen)
 	}
 	if *debugListen != "" {
@@ -331,6 +367,9 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 			return err
 		}
 		defer stop()
+	}
+	for _, srv := range servers { // forwarding headers believed from --trusted-proxies only
+		srv.Handler = proxies.Handler(srv.Handler)
 	}
 	var lns []net.Listener
 	conns := server.NewConnLimit(lf.maxConnections) // one cap over all listeners
@@ -350,7 +389,7 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 	}
 	commit, modified := buildCommit()
 	logger.Info("hitd listening", append([]any{"addr", lns[0].Addr().String(), "scheme", scheme, "db", prod.where.String(), "root_requester", root.ID, "root_access_key_id", root.AccessKeyID,
-		"worker_signup", string(webOpts.Signup), "public_url", webOpts.PublicURL, "sandbox_hosts", *sandboxHosts,
+		"worker_signup", string(webOpts.Signup), "public_url", webOpts.PublicURL, "trusted_proxies", proxies.String(), "sandbox_hosts", *sandboxHosts,
 		"version", version, "commit", commit, "modified", modified}, lf.logAttrs()...)...)
 	for i, addr := range addrs[1:] {
 		what := "serving requester HTML"
@@ -369,7 +408,7 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 		logger *slog.Logger
 	}{{prod, logger}, {sandbox, logger.With("realm", "sandbox")}} {
 		scheds.Go(func() {
-			scheduler.New(r.svc, r.svc.Clock(), scheduler.Options{Interval: *schedEvery, Logger: r.logger, Elector: r.elector}).Run(schedCtx)
+			scheduler.New(r.svc, r.svc.Clock(), scheduler.Options{Interval: *schedEvery, Logger: r.logger, Elector: r.elector, Observer: mw.scheduler(r.svc)}).Run(schedCtx)
 		})
 	}
 	defer func() { stopSched(); scheds.Wait() }()
@@ -568,8 +607,8 @@ func (c adminCommand) exec(ctx context.Context, args []string, stdin io.Reader, 
 // adminCommands are the subcommands of "hitd requester", "hitd worker",
 // "hitd layout", "hitd outbox", "hitd project" and "hitd batch".
 var adminCommands = map[string]map[string]func() adminCommand{
-	"requester": {"create": requesterCreate, "list": requesterList, "deposit": requesterDeposit, "notify-credentials": requesterNotifyCredentials, "set-password": requesterSetPassword, "disable": requesterDisable, "enable": requesterEnable},
-	"worker":    {"create": workerCreate, "invite": workerInvite, "list": workerList, "masters": workerMasters},
+	"requester": {"create": requesterCreate, "list": requesterList, "deposit": requesterDeposit, "notify-credentials": requesterNotifyCredentials, "set-password": requesterSetPassword, "disable": requesterDisable, "enable": requesterEnable, "rotate-key": requesterRotateKey, "revoke-key": requesterRevokeKey, "keys": requesterKeys, "balance": requesterBalance, "adjust-balance": requesterAdjustBalance},
+	"worker":    {"create": workerCreate, "invite": workerInvite, "list": workerList, "masters": workerMasters, "disable": workerDisable, "enable": workerEnable},
 	"layout":    {"create": layoutCreate, "list": layoutList, "show": layoutShow, "delete": layoutDelete},
 	"outbox":    {"list": outboxList, "retry": outboxRetry},
 	"project":   {"list": projectList, "create": projectCreate},
@@ -614,8 +653,12 @@ func requesterList() adminCommand {
 			if err != nil {
 				return err
 			}
+			oldKeys, err := validRetiredKeys(ctx, svc) // requester_keys.go
+			if err != nil {
+				return err
+			}
 			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "REQUESTER ID\tNAME\tACCESS KEY ID\tBALANCE\tROOT\tADMIN\tDISABLED\tCREATED")
+			fmt.Fprintln(tw, "REQUESTER ID\tNAME\tACCESS KEY ID\tBALANCE\tROOT\tADMIN\tDISABLED\tCREATED\tOLD KEYS STILL VALID")
 			yes := func(b bool) string {
 				if b {
 					return "yes"
@@ -623,7 +666,8 @@ func requesterList() adminCommand {
 				return ""
 			}
 			for _, r := range rs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.AccessKeyID, r.Balance, yes(r.Root), yes(r.Admin), yes(r.Disabled), r.CreationTime.Format(time.RFC3339))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.AccessKeyID, r.Balance, yes(r.Root), yes(r.Admin), yes(r.Disabled), r.CreationTime.Format(time.RFC3339),
+					strings.Join(oldKeys[r.ID], ", "))
 			}
 			return tw.Flush()
 		},
@@ -631,16 +675,17 @@ func requesterList() adminCommand {
 }
 
 func requesterDeposit() adminCommand {
-	var key, amount string
+	var key, amount, reason string
 	return adminCommand{
 		name: "requester deposit",
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&key, "access-key-id", "", "the requester's access key id (required)")
 			fs.StringVar(&amount, "amount", "", "USD to add to the available balance, e.g. 100.00 (required)")
+			fs.StringVar(&reason, "reason", "", "why, recorded in the requester's ledger (optional)")
 		},
 		required: []string{"access-key-id", "amount"},
 		run: func(ctx context.Context, svc *hitd.Service, stdout io.Writer) error {
-			r, err := svc.Deposit(ctx, hitd.DepositInput{AccessKeyID: key, Amount: amount})
+			r, err := svc.Deposit(ctx, hitd.DepositInput{AccessKeyID: key, Amount: amount, Reason: reason})
 			if err != nil {
 				return err
 			}
@@ -693,13 +738,17 @@ func workerList() adminCommand {
 				return err
 			}
 			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "WORKER ID\tUSERNAME\tLOCATION\tEARNINGS\tSUBMITTED\tAPPROVED\tREJECTED\tCREATED")
+			fmt.Fprintln(tw, "WORKER ID\tUSERNAME\tLOCATION\tEARNINGS\tSUBMITTED\tAPPROVED\tREJECTED\tCREATED\tDISABLED")
 			for _, w := range ws {
 				loc := w.Country
 				if w.Subdivision != "" {
 					loc += "-" + w.Subdivision
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", w.ID, w.Username, loc, w.Earnings, w.Submitted, w.Approved, w.Rejected, w.CreationTime.Format(time.RFC3339))
+				disabled := ""
+				if w.Disabled {
+					disabled = "yes"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", w.ID, w.Username, loc, w.Earnings, w.Submitted, w.Approved, w.Rejected, w.CreationTime.Format(time.RFC3339), disabled)
 			}
 			return tw.Flush()
 		},

@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"io"
-	"strings"
 
 	"github.com/hitd/hitd"
 )
@@ -18,29 +15,16 @@ func requesterDisable() adminCommand { return requesterSetDisabled(true) }
 func requesterEnable() adminCommand  { return requesterSetDisabled(false) }
 
 func requesterSetDisabled(disabled bool) adminCommand {
-	var key string
-	verb := "enable"
-	if disabled {
-		verb = "disable"
-	}
-	return adminCommand{
-		name: "requester " + verb,
-		flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&key, "access-key-id", "", "the requester's access key id (required)")
-		},
-		required: []string{"access-key-id"},
-		run: func(ctx context.Context, svc *hitd.Service, stdout io.Writer) error {
-			r, err := svc.SetRequesterDisabled(ctx, strings.TrimSpace(key), disabled)
+	return switchCommand("requester", "access-key-id", "the requester's access key id", disabled, // worker_disable.go
+		func(ctx context.Context, svc *hitd.Service, key string) (string, error) {
+			r, err := svc.SetRequesterDisabled(ctx, key, disabled)
 			if err != nil {
-				return err
+				return "", err
 			}
 			if r.Disabled {
-				fmt.Fprintf(stdout, "%s (%s, %s): disabled; its access key and console sessions are refused (on other nodes and in the sandbox within %s)\n",
-					r.ID, r.Name, r.AccessKeyID, hitd.KeyCacheTTL)
-			} else {
-				fmt.Fprintf(stdout, "%s (%s, %s): enabled\n", r.ID, r.Name, r.AccessKeyID)
+				return fmt.Sprintf("%s (%s, %s): disabled; its access key and console sessions are refused (on other nodes and in the sandbox within %s)",
+					r.ID, r.Name, r.AccessKeyID, hitd.KeyCacheTTL), nil
 			}
-			return nil
-		},
-	}
+			return fmt.Sprintf("%s (%s, %s): enabled", r.ID, r.Name, r.AccessKeyID), nil
+		})
 }

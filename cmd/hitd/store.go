@@ -147,7 +147,7 @@ func (f *storeFlags) open(ctx context.Context, cfg hitd.Config) (realm, error) {
 	if err != nil {
 		return realm{}, err
 	}
-	return openRealm(ctx, l, cfg)
+	return openRealm(ctx, l, f.clock, cfg)
 }
 
 // openSandbox opens the sandbox realm: its own store, requesters mirrored
@@ -159,13 +159,18 @@ func (f *storeFlags) openSandbox(ctx context.Context, prod *hitd.Service, cfg hi
 	if err != nil {
 		return realm{}, err
 	}
-	return openRealm(ctx, l, cfg)
+	return openRealm(ctx, l, f.clock, cfg)
 }
 
-func openRealm(ctx context.Context, l location, cfg hitd.Config) (realm, error) {
+// openRealm opens the realm at l; its Service reads clock (nil: the system
+// clock).
+func openRealm(ctx context.Context, l location, clock hitd.Clock, cfg hitd.Config) (realm, error) {
 	store, elector, err := l.openStore(ctx)
 	if err != nil {
 		return realm{}, err
 	}
-	return realm{svc: hitd.NewService(store, hitd.SystemClock{}, hitd.IDSource{}, cfg), store: store, elector: elector, where: l}, nil
+	if clock == nil {
+		clock = hitd.SystemClock{}
+	}
+	return realm{svc: hitd.NewService(store, clock, hitd.IDSource{}, cfg), store: store, elector: elector, where: l}, nil
 }

@@ -12,26 +12,39 @@ import (
 //	go build -ldflags "-X main.version=v1.2.3" ./cmd/hitd
 var version = "dev"
 
+// commit and commitModified, when set at build time, name the commit the
+// binary was built from and whether the working tree had uncommitted
+// changes ("true"). scripts/build sets them from git, so builds without
+// a VCS stamp (-buildvcs=false, a container build without .git) still
+// say where they came from:
+//
+//	go build -ldflags "-X main.commit=661626a… -X main.commitModified=true" ./cmd/hitd
+var commit, commitModified string
+
 // buildCommit is the commit the binary was built from and whether the
-// working tree had uncommitted changes, from the build's VCS stamp;
-// "unknown" when the build has none (go run, go test, -buildvcs=false).
-func buildCommit() (commit string, modified bool) {
+// working tree had uncommitted changes: the commit variable when set,
+// else the build's VCS stamp; "unknown" when the build has neither (go
+// run, go test, -buildvcs=false).
+func buildCommit() (string, bool) {
+	if commit != "" {
+		return commit, commitModified == "true"
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown", false
 	}
-	commit = "unknown"
+	rev, modified := "unknown", false
 	for _, s := range bi.Settings {
 		switch s.Key {
 		case "vcs.revision":
 			if s.Value != "" {
-				commit = s.Value
+				rev = s.Value
 			}
 		case "vcs.modified":
 			modified = s.Value == "true"
 		}
 	}
-	return commit, modified
+	return rev, modified
 }
 
 // versionString is the one line "hitd version" prints, e.g.

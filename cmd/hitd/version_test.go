@@ -44,6 +44,23 @@ func TestVersionCommand(t *testing.T) {
 	}
 }
 
+// TestVersionCommitFromLdflags: a commit set with -X main.commit (as
+// scripts/build does) wins over the build's VCS stamp, with
+// -X main.commitModified=true adding ", modified".
+func TestVersionCommitFromLdflags(t *testing.T) {
+	defer func(c, m string) { commit, commitModified = c, m }(commit, commitModified)
+	for _, tc := range []struct{ commit, modified, want string }{
+		{"0123456789abcdef0123456789abcdef01234567", "", "(commit 0123456789ab…)"},
+		{"0123456789abcdef0123456789abcdef01234567", "true", "(commit 0123456789ab…, modified)"},
+		{"abc1234", "false", "(commit abc1234)"},
+	} {
+		commit, commitModified = tc.commit, tc.modified
+		if out, _ := runCmd(t, "version"); !strings.Contains(out, tc.want) {
+			t.Errorf("-X main.commit=%s -X main.commitModified=%q: %q, want %q", tc.commit, tc.modified, out, tc.want)
+		}
+	}
+}
+
 // TestMigrateStatusSQLite: hitd migrate --status reports each realm
 // without creating or migrating anything, then applied versions after
 // hitd migrate, and an unknown (newer) version, which hitd migrate then

@@ -107,6 +107,11 @@ func deploy(t *testing.T) *deployment {
 	other, err := svc.CreateAdminRequester(ctx, "Other lab")
 	must(other, err)
 	must(svc.Deposit(ctx, hitd.DepositInput{AccessKeyID: other.AccessKeyID, Amount: "12.34"}))
+	must(svc.AdjustBalance(ctx, hitd.AdjustBalanceInput{AccessKeyID: other.AccessKeyID, Amount: "-2.34", Reason: "refund «2.34»"}))
+	// A key rotated out, still in its grace period (retired_keys).
+	rotated, _, err := svc.RotateAccessKey(ctx, other.AccessKeyID, 24*time.Hour)
+	must(rotated, err)
+	other.AccessKeyID = rotated.AccessKeyID
 	must(nil, svc.SetConsolePassword(ctx, other.AccessKeyID, consolePassword))
 	d.other = other.AccessKeyID
 	d.consoleSession, _, err = svc.ConsoleLogin(ctx, other.AccessKeyID, consolePassword)
@@ -134,6 +139,7 @@ func deploy(t *testing.T) *deployment {
 	}
 	must(svc.RequestQualification(ctx, workers["dave"].ID, qual))
 	must(svc.CreateWorkerBlock(ctx, d.root, &hitd.CreateWorkerBlockInput{WorkerId: workers["dave"].ID, Reason: "spam"}))
+	must(svc.SetWorkerDisabled(ctx, workers["dave"].ID, true)) // after his request: his rows stay
 
 	plain, err := svc.CreateHIT(ctx, d.root, &hitd.CreateHITInput{Title: "Label a picture", Description: "Say what is in it",
 		Keywords: "image, label", Reward: "0.50", MaxAssignments: new(int64(3)), LifetimeInSeconds: new(int64(86400)),

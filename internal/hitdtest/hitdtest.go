@@ -6,6 +6,7 @@ package hitdtest
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -17,8 +18,10 @@ import (
 	"github.com/hitd/hitd"
 	"github.com/hitd/hitd/api"
 	"github.com/hitd/hitd/api/server"
+	"github.com/hitd/hitd/api/testmode"
 	"github.com/hitd/hitd/internal/pgtest"
 	"github.com/hitd/hitd/postgres"
+	"github.com/hitd/hitd/scheduler"
 	"github.com/hitd/hitd/sqlite"
 	"github.com/hitd/hitd/web"
 	"golang.org/x/crypto/bcrypt"
@@ -42,6 +45,9 @@ type Env struct {
 	// ContentURL is the separate content origin serving requester HTML
 	// (Options.SeparateContentOrigin), "" otherwise.
 	ContentURL string
+	// TestClock (Options.TestMode) is the Service's clock: Clock plus the
+	// offset that the /_test/clock endpoints add.
+	TestClock *hitd.OffsetClock
 }
 
 // Options tweak New.
@@ -57,6 +63,15 @@ type Options struct {
 	// RateLimiter throttles requesters on the Requester API edges
 	// (server.Options.RateLimiter); nil: no limit.
 	RateLimiter *api.RateLimiter
+	// Observer is told of every request (server.Options.Observer).
+	Observer server.RequestObserver
+	// TestMode serves test mode's /_test/ endpoints (package testmode) in
+	// front of the server, as hitd serve --test-mode does; the Service then
+	// reads Env.TestClock.
+	TestMode bool
+	// Wrap, when set, wraps the server's handler, as hitd serve wraps
+	// every listener's in server.TrustedProxies.Handler.
+	Wrap func(http.Handler) http.Handler
 }
 
 // EnvStore selects the store the servers of New run on: unset or "sqlite"
@@ -108,15 +123,21 @@ func New(t testing.TB, opts ...Options) *Env {
 	// catch Service code that is not safe for a store to retry.
 	var store hitd.Store = RetryingStore{db}
 	clock := hitd.NewFakeClock(time.Now().UTC().Truncate(time.Second))
-	svc := hitd.NewService(store, clock, hitd.IDSource{}, o.Config)
+	var svcClock hitd.Clock = clock
+	var testClock *hitd.OffsetClock
+	if o.TestMode {
+		testClock = hitd.NewOffsetClock(clock)
+		svcClock = testClock
+	}
+	svc := hitd.NewService(store, svcClock, hitd.IDSource{}, o.Config)
 	root, _, err := svc.EnsureRootRequester(ctx, RootAccessKeyID, RootSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Unstarted servers know their address, which the web site's options need.
 	srv := httptest.NewUnstartedServer(nil)
-	e := &Env{T: t, URL: "http://" + srv.Listener.Addr().String(), Clock: clock, Service: svc, Store: store, Root: root}
-	sopts := server.Options{SignatureClock: hitd.SystemClock{}, RateLimiter: o.RateLimiter}
+	e := &Env{T: t, URL: "http://" + srv.Listener.Addr().String(), Clock: clock, Service: svc, Store: store, Root: root, TestClock: testClock}
+	sopts := server.Options{SignatureClock: hitd.SystemClock{}, RateLimiter: o.RateLimiter, Observer: o.Observer}
 	var contentSrv *httptest.Server
 	if o.Web {
 		wo := o.WebOptions
@@ -136,6 +157,13 @@ func New(t testing.TB, opts ...Options) *Env {
 		}
 	}
 	srv.Config.Handler = server.New(svc, sopts)
+	if o.TestMode {
+		due := []testmode.DueRunner{scheduler.New(svc, testClock, scheduler.Options{})}
+		srv.Config.Handler = testmode.Mount(srv.Config.Handler, server.LogRequests(nil, testmode.New(testmode.Options{Clock: testClock, Service: svc, Due: due})))
+	}
+	if o.Wrap != nil {
+		srv.Config.Handler = o.Wrap(srv.Config.Handler)
+	}
 	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()

@@ -202,13 +202,13 @@ func scanLedger(row interface{ Scan(...any) error }) (hitd.LedgerEntry, error) {
 	var e hitd.LedgerEntry
 	var at int64
 	var kind string
-	err := row.Scan(&e.Seq, &at, &kind, &e.From, &e.To, &e.Amount, &e.Ref, &e.RequesterID)
+	err := row.Scan(&e.Seq, &at, &kind, &e.From, &e.To, &e.Amount, &e.Ref, &e.RequesterID, &e.Reason)
 	e.Time, e.Kind = fromMS(at), hitd.LedgerKind(kind)
 	return e, err
 }
 
 func (t *txn) ListLedger(ctx context.Context, q hitd.LedgerQuery) ([]hitd.LedgerEntry, error) {
-	rows, err := t.query(ctx, `SELECT seq, at, kind, from_account, to_account, amount_cents, ref, requester_id
+	rows, err := t.query(ctx, `SELECT seq, at, kind, from_account, to_account, amount_cents, ref, requester_id, reason
 		FROM ledger INDEXED BY ledger_by_requester WHERE requester_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
 		q.RequesterID, q.AfterSeq, q.Limit)
 	return collect(rows, err, scanLedger)

@@ -69,23 +69,23 @@ func (t *txn) OverfundedHITs(ctx context.Context, now time.Time, limit int) ([]*
 
 // --- workers, sessions, invites ---
 
-const workerCols = `id, username, password_hash, country, subdivision, earnings_cents, submitted, approved, rejected, created_at, adult, masters`
+const workerCols = `id, username, password_hash, country, subdivision, earnings_cents, submitted, approved, rejected, created_at, adult, masters, disabled`
 
 func scanWorker(row interface{ Scan(...any) error }) (*hitd.Worker, error) {
 	var w hitd.Worker
-	var created, adult, masters int64
-	err := row.Scan(&w.ID, &w.Username, &w.PasswordHash, &w.Country, &w.Subdivision, &w.Earnings, &w.Submitted, &w.Approved, &w.Rejected, &created, &adult, &masters)
+	var created, adult, masters, disabled int64
+	err := row.Scan(&w.ID, &w.Username, &w.PasswordHash, &w.Country, &w.Subdivision, &w.Earnings, &w.Submitted, &w.Approved, &w.Rejected, &created, &adult, &masters, &disabled)
 	if err != nil {
 		return nil, noRows(err)
 	}
-	w.CreationTime, w.Adult, w.Masters = fromMS(created), adult == 1, masters == 1
+	w.CreationTime, w.Adult, w.Masters, w.Disabled = fromMS(created), adult == 1, masters == 1, disabled == 1
 	return &w, nil
 }
 
 func (t *txn) InsertWorker(ctx context.Context, w *hitd.Worker) error {
-	_, err := t.exec(ctx, `INSERT INTO workers (`+workerCols+`, username_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO workers (`+workerCols+`, username_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		w.ID, w.Username, w.PasswordHash, w.Country, w.Subdivision, int64(w.Earnings), w.Submitted, w.Approved, w.Rejected,
-		ms(w.CreationTime), boolInt(w.Adult), boolInt(w.Masters), strings.ToLower(w.Username))
+		ms(w.CreationTime), boolInt(w.Adult), boolInt(w.Masters), boolInt(w.Disabled), strings.ToLower(w.Username))
 	if t.d.IsUnique(err) {
 		return hitd.ErrDuplicate
 	}
@@ -94,9 +94,9 @@ func (t *txn) InsertWorker(ctx context.Context, w *hitd.Worker) error {
 
 func (t *txn) UpdateWorker(ctx context.Context, w *hitd.Worker) error {
 	res, err := t.exec(ctx, `UPDATE workers SET password_hash = ?, country = ?, subdivision = ?, earnings_cents = ?,
-		submitted = ?, approved = ?, rejected = ?, adult = ?, masters = ? WHERE id = ?`,
+		submitted = ?, approved = ?, rejected = ?, adult = ?, masters = ?, disabled = ? WHERE id = ?`,
 		w.PasswordHash, w.Country, w.Subdivision, int64(w.Earnings), w.Submitted, w.Approved, w.Rejected,
-		boolInt(w.Adult), boolInt(w.Masters), w.ID)
+		boolInt(w.Adult), boolInt(w.Masters), boolInt(w.Disabled), w.ID)
 	return affectedOne(res, err)
 }
 
@@ -367,9 +367,9 @@ func (t *txn) HasWorkedFor(ctx context.Context, requesterID, workerID string) (b
 func (t *txn) InsertLedgerEntries(ctx context.Context, entries []hitd.LedgerEntry) error {
 	for i := range entries {
 		e := &entries[i]
-		if err := t.queryRow(ctx, `INSERT INTO ledger (at, kind, from_account, to_account, amount_cents, ref, requester_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-			ms(e.Time), string(e.Kind), e.From, e.To, int64(e.Amount), e.Ref, e.RequesterID).Scan(&e.Seq); err != nil {
+		if err := t.queryRow(ctx, `INSERT INTO ledger (at, kind, from_account, to_account, amount_cents, ref, requester_id, reason)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+			ms(e.Time), string(e.Kind), e.From, e.To, int64(e.Amount), e.Ref, e.RequesterID, e.Reason).Scan(&e.Seq); err != nil {
 			return err
 		}
 	}
@@ -421,7 +421,8 @@ func (t *txn) AuditMoney(ctx context.Context) (*hitd.MoneyAudit, error) {
 		(SELECT coalesce(sum(reserved_cents), 0) FROM hits),
 		(SELECT coalesce(sum(earnings_cents), 0) FROM workers),
 		(SELECT coalesce(sum(amount_cents), 0) FROM ledger WHERE to_account = 'fees'),
-		(SELECT coalesce(sum(amount_cents), 0) FROM ledger WHERE from_account = 'external')`).
+		(SELECT coalesce(sum(CASE WHEN from_account = 'external' THEN amount_cents ELSE -amount_cents END), 0)
+			FROM ledger WHERE from_account = 'external' OR to_account = 'external')`).
 		Scan(&m.RequesterBalances, &m.Reserves, &m.WorkerEarnings, &m.Fees, &m.Deposits); err != nil {
 		return nil, err
 	}
