@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/aws/aws-sdk-go-v2/service/mturk"
 )
 
 // writeConfig writes a config file in a temporary directory.
@@ -220,5 +222,27 @@ func TestServeFromConfigFile(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"requester", "list", "--data-dir", dir}, &out, io.Discard); err != nil || !strings.Contains(out.String(), "HITDCONFIGROOT000001") {
 		t.Errorf("root requester from the file: %v\n%s", err, out.String())
+	}
+}
+
+// --sigv4-regions refuses signatures scoped to other regions, through the SDK.
+func TestServeSigV4Regions(t *testing.T) {
+	t.Setenv("HITD_ROOT_ACCESS_KEY_ID", nodeRootKey)
+	t.Setenv("HITD_ROOT_SECRET_ACCESS_KEY", nodeRootSecret)
+	_, addr, stop := startServe(t, t.TempDir(), "--sigv4-regions", "us-east-1, us-west-2")
+	defer stop()
+	ctx := context.Background()
+	for region, ok := range map[string]bool{"us-east-1": true, "us-west-2": true, "eu-west-1": false} {
+		c := sdkClient("http://"+addr, http.DefaultClient)
+		_, err := c.GetAccountBalance(ctx, &mturk.GetAccountBalanceInput{}, func(o *mturk.Options) { o.Region = region })
+		if ok && err != nil {
+			t.Errorf("region %s: %v", region, err)
+		}
+		if !ok && (err == nil || !strings.Contains(err.Error(), "Credential should be scoped to a valid region, not 'eu-west-1'")) {
+			t.Errorf("region %s: %v; want it refused", region, err)
+		}
+	}
+	if err := run(ctx, []string{"config", "print", "--sigv4-regions", "us-east-1,Mars"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), `"Mars" is not a region name`) {
+		t.Errorf("a malformed region: %v", err)
 	}
 }

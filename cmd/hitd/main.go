@@ -268,14 +268,14 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 
 	webOpts.Logger, sandboxWeb.Logger = logger, logger
 	site := web.New(svc, webOpts)
-	sandboxHandler := server.New(sandbox.svc, server.Options{Logger: logger, Web: web.New(sandbox.svc, sandboxWeb).Handler(), RateLimiter: lf.rateLimiter()})
+	sandboxHandler := server.New(sandbox.svc, server.Options{Logger: logger, Regions: setup.regions, Web: web.New(sandbox.svc, sandboxWeb).Handler(), RateLimiter: lf.rateLimiter()})
 	hostRoutes := map[string]http.Handler{}
 	for _, h := range strings.Split(c.sandboxHosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			hostRoutes[h] = sandboxHandler
 		}
 	}
-	servers := []*http.Server{server.NewHTTPServer(server.ByHost(server.New(svc, server.Options{Logger: logger, Web: site.Handler(), RateLimiter: lf.rateLimiter()}), hostRoutes), logger, lf.limits)}
+	servers := []*http.Server{server.NewHTTPServer(server.ByHost(server.New(svc, server.Options{Logger: logger, Regions: setup.regions, Web: site.Handler(), RateLimiter: lf.rateLimiter()}), hostRoutes), logger, lf.limits)}
 	addrs := []string{c.listen}
 	if c.contentListen != "" {
 		servers = append(servers, server.NewHTTPServer(server.LogRequests(logger, site.ContentHandler()), logger, lf.limits))

@@ -34,6 +34,7 @@ type serveConfig struct {
 	sandboxListen    string
 	sandboxHosts     string
 	sandboxPublicURL string
+	sigv4Regions     string
 	useTLS           bool
 	tlsCert, tlsKey  string
 	limits           limitFlags
@@ -73,6 +74,7 @@ func newServeConfig(stderr io.Writer) *serveConfig {
 	fs.StringVar(&c.sandboxListen, "sandbox-listen", "", "also serve the sandbox realm (API and worker site) on this address")
 	fs.StringVar(&c.sandboxHosts, "sandbox-hosts", defaultSandboxHosts, "comma-separated host names whose requests go to the sandbox realm on every listener (\"\" for none)")
 	fs.StringVar(&c.sandboxPublicURL, "sandbox-public-url", "", "the sandbox worker site's base URL as browsers reach it (default: from each request)")
+	fs.StringVar(&c.sigv4Regions, "sigv4-regions", "", "comma-separated regions a SigV4 signature may be scoped to, e.g. us-east-1; others are refused (default: any region)")
 	fs.BoolVar(&c.useTLS, "tls", false, "serve HTTPS with the certificate \"hitd tls init\" made in the data directory")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
@@ -123,6 +125,7 @@ func loadServeConfig(args []string, stderr io.Writer) (*serveConfig, error) {
 type serveSetup struct {
 	web, sandboxWeb web.Options
 	tls             *tls.Config // nil: plain HTTP
+	regions         []string    // SigV4 regions accepted; empty: any
 }
 
 // check validates the settings together and derives the worker sites'
@@ -150,6 +153,15 @@ func (c *serveConfig) check() (*serveSetup, error) {
 		return nil, err
 	}
 	s := &serveSetup{web: webOpts, sandboxWeb: web.Options{Signup: webOpts.Signup, PublicURL: strings.TrimRight(c.sandboxPublicURL, "/"), Sandbox: true}}
+	for _, r := range strings.Split(c.sigv4Regions, ",") {
+		if r = strings.TrimSpace(r); r == "" {
+			continue
+		}
+		if !validRegion(r) {
+			return nil, fmt.Errorf("--sigv4-regions: %q is not a region name like us-east-1", r)
+		}
+		s.regions = append(s.regions, r)
+	}
 	if s.sandboxWeb.PublicURL != "" {
 		if err := checkOrigin("--sandbox-public-url", s.sandboxWeb.PublicURL, true); err != nil {
 			return nil, err
@@ -174,4 +186,18 @@ func (c *serveConfig) check() (*serveSetup, error) {
 		s.sandboxWeb.SecureCookies = strings.HasPrefix(s.sandboxWeb.PublicURL, "https://")
 	}
 	return s, nil
+}
+
+// validRegion reports whether r looks like an AWS region name: lower-case
+// letters, digits and dashes (us-east-1, eu-central-2, us-gov-west-1).
+func validRegion(r string) bool {
+	if len(r) > 64 || strings.Trim(r, "-") != r {
+		return false
+	}
+	for _, ch := range r {
+		if (ch < 'a' || ch > 'z') && (ch < '0' || ch > '9') && ch != '-' {
+			return false
+		}
+	}
+	return true
 }
