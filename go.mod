@@ -3,6 +3,7 @@ module github.com/hitd/hitd
 go 1.26.8
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/aws/aws-sdk-go-v2 v1.43.5
 	github.com/aws/aws-sdk-go-v2/service/mturk v1.33.5
 	github.com/aws/smithy-go v1.27.7

@@ -382,7 +382,7 @@ skippable_suite "drop-in: MTurk's host names via hosts entry + local CA; psiTurk
 	env HITD_BIN="$work/hitd" PYTHON="$PYTHON" bash "$e2e/test_dropin.sh"
 skippable_suite "guides: every command of the docs' guides (e2e/docrun.py)" \
 	env HITD_BIN="$work/hitd" "$PYTHON" "$e2e/docrun.py" "$repo/docs/quickstart.md" "$repo/docs/drop-in.md" \
-	"$repo/docs/moving-from-mturk.md" "$repo/docs/psiturk.md" "$repo/docs/mephisto.md"
+	"$repo/docs/moving-from-mturk.md" "$repo/docs/psiturk.md" "$repo/docs/mephisto.md" "$repo/docs/configuration.md"
 
 section "server log, whole run"
 log_rc=0

@@ -46,6 +46,9 @@ func backupCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := sf.resolve(fs); err != nil {
+		return err
+	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("backup: unexpected argument %q", fs.Arg(0))
 	}
@@ -129,6 +132,9 @@ func restoreCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := sf.resolve(fs); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

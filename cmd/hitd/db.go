@@ -29,6 +29,9 @@ func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := sf.resolve(fs); err != nil {
+		return err
+	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("migrate: unexpected argument %q", fs.Arg(0))
 	}

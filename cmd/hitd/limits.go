@@ -3,10 +3,6 @@ package main
 import (
 	"errors"
 	"flag"
-	"fmt"
-	"os"
-	"strconv"
-	"time"
 
 	"github.com/hitd/hitd"
 	"github.com/hitd/hitd/api"
@@ -24,76 +20,37 @@ import (
 // ("Abuse limits") has the measurements and how to size the cap.
 const defaultMaxConnections = 10000
 
-// limitFlags are serve's abuse-limit flags.
+// limitFlags are serve's abuse-limit flags (settings: config.go gives
+// each its HITD_* variable and config-file key).
 type limitFlags struct {
 	limits         server.Limits
 	maxConnections int
 	rateLimit      float64
 	rateBurst      int
-	envErrs        []error // malformed HITD_* values, reported by check
 }
 
-// register adds the flags to fs, with defaults from the environment.
+// register adds the flags to fs.
 func (f *limitFlags) register(fs *flag.FlagSet) {
 	d := server.DefaultLimits
 	f.limits.MaxHeaderBytes = d.MaxHeaderBytes
-	f.duration(fs, &f.limits.ReadHeaderTimeout, "read-header-timeout", "HITD_READ_HEADER_TIMEOUT", d.ReadHeaderTimeout,
+	fs.DurationVar(&f.limits.ReadHeaderTimeout, "read-header-timeout", d.ReadHeaderTimeout,
 		"how long a client may take to send a request's headers (slow clients, slowloris)")
-	f.duration(fs, &f.limits.ReadTimeout, "read-timeout", "HITD_READ_TIMEOUT", d.ReadTimeout,
+	fs.DurationVar(&f.limits.ReadTimeout, "read-timeout", d.ReadTimeout,
 		"how long a client may take to send a whole request, body included")
-	f.duration(fs, &f.limits.WriteTimeout, "write-timeout", "HITD_WRITE_TIMEOUT", d.WriteTimeout,
+	fs.DurationVar(&f.limits.WriteTimeout, "write-timeout", d.WriteTimeout,
 		"how long a response may take, from the end of the request's headers")
-	f.duration(fs, &f.limits.IdleTimeout, "idle-timeout", "HITD_IDLE_TIMEOUT", d.IdleTimeout,
+	fs.DurationVar(&f.limits.IdleTimeout, "idle-timeout", d.IdleTimeout,
 		"how long a keep-alive connection may wait for its next request")
-	fs.IntVar(&f.maxConnections, "max-connections", f.envInt("HITD_MAX_CONNECTIONS", defaultMaxConnections),
-		"most connections open at once, over all listeners; more wait to be accepted; 0: no cap (env HITD_MAX_CONNECTIONS)")
-	fs.Float64Var(&f.rateLimit, "rate-limit", f.envFloat("HITD_RATE_LIMIT", 0),
-		"Requester API requests a second per requester (token bucket); more get ThrottlingException, which the SDKs retry; 0: no limit (env HITD_RATE_LIMIT)")
-	fs.IntVar(&f.rateBurst, "rate-burst", f.envInt("HITD_RATE_BURST", 0),
-		"requests a requester may burst above --rate-limit (env HITD_RATE_BURST; default twice --rate-limit)")
+	fs.IntVar(&f.maxConnections, "max-connections", defaultMaxConnections,
+		"most connections open at once, over all listeners; more wait to be accepted; 0: no cap")
+	fs.Float64Var(&f.rateLimit, "rate-limit", 0,
+		"Requester API requests a second per requester (token bucket); more get ThrottlingException, which the SDKs retry; 0: no limit")
+	fs.IntVar(&f.rateBurst, "rate-burst", 0,
+		"requests a requester may burst above --rate-limit (default twice --rate-limit)")
 }
 
-func (f *limitFlags) duration(fs *flag.FlagSet, p *time.Duration, name, env string, def time.Duration, usage string) {
-	if v := os.Getenv(env); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			f.envErrs = append(f.envErrs, fmt.Errorf("%s=%q: want a duration such as 30s", env, v))
-		} else {
-			def = d
-		}
-	}
-	fs.DurationVar(p, name, def, usage+" (env "+env+")")
-}
-
-func (f *limitFlags) envInt(env string, def int) int {
-	if v := os.Getenv(env); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			f.envErrs = append(f.envErrs, fmt.Errorf("%s=%q: want a whole number", env, v))
-			return def
-		}
-		return n
-	}
-	return def
-}
-
-func (f *limitFlags) envFloat(env string, def float64) float64 {
-	if v := os.Getenv(env); v != "" {
-		x, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			f.envErrs = append(f.envErrs, fmt.Errorf("%s=%q: want a number", env, v))
-			return def
-		}
-		return x
-	}
-	return def
-}
-
-// check reports malformed environment values and flags out of range.
+// check reports flags out of range.
 func (f *limitFlags) check() error {
-	if err := errors.Join(f.envErrs...); err != nil {
-		return err
-	}
 	l := f.limits
 	switch {
 	case l.ReadHeaderTimeout <= 0 || l.ReadTimeout <= 0 || l.WriteTimeout <= 0 || l.IdleTimeout <= 0:

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"io"
 	"strings"
 	"testing"
@@ -12,14 +11,11 @@ import (
 
 func parseLimitFlags(t *testing.T, args ...string) (*limitFlags, error) {
 	t.Helper()
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var lf limitFlags
-	lf.register(fs)
-	if err := fs.Parse(args); err != nil {
+	c, err := loadServeConfig(args, io.Discard)
+	if err != nil {
 		return nil, err
 	}
-	return &lf, lf.check()
+	return &c.limits, c.limits.check()
 }
 
 func TestLimitFlags(t *testing.T) {

@@ -1,11 +1,10 @@
 // Command hitd runs the hitd server and its admin subcommands. It parses
-// flags and environment, opens the store, builds the Service and the HTTP
+// flags, environment and the configuration file (config.go), opens the store, builds the Service and the HTTP
 // handler, and handles signals. It holds no logic of its own.
 package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,7 +32,7 @@ import (
 const usage = `hitd — a self-hosted Amazon Mechanical Turk Requester API server
 
 Usage:
-  hitd serve [--listen ADDR] [--data-dir DIR] [--db sqlite:PATH|postgres://…] [flags]
+  hitd serve [--config hitd.toml] [--listen ADDR] [--data-dir DIR] [--db sqlite:PATH|postgres://…] [flags]
              [--worker-signup open|invite|closed] [--public-url URL]
              [--content-listen ADDR] [--content-origin URL]
              [--tls | --tls-cert FILE --tls-key FILE]
@@ -43,6 +42,8 @@ Usage:
   hitd migrate [--status] [--data-dir DIR] [--db URL] [--sandbox-db URL]
       (--status: applied, pending and unknown migrations of each realm, changing nothing)
   hitd version
+  hitd config print [--config hitd.toml] [serve's flags]
+      (every setting's effective value and source, secrets masked; checked as serve would)
   hitd db copy --from sqlite:PATH --to postgres://USER@HOST/DATABASE [--force]
   hitd backup --to FILE [--sandbox] [--force] [--data-dir DIR] [--db sqlite:PATH]
   hitd restore --from FILE [--sandbox] [--force] [--data-dir DIR] [--db sqlite:PATH]
@@ -150,6 +151,8 @@ func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 			return fmt.Errorf("unknown %s command %q (want %s)", args[0], args[1], strings.Join(names, ", "))
 		}
 		return cmd().exec(ctx, args[2:], stdin, stdout, stderr)
+	case "config":
+		return configCommand(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		return versionCommand(args[1:], stdout)
 	case "-h", "--help", "help":
@@ -177,15 +180,30 @@ func envOr(name, def string) string {
 	return def
 }
 
-// register adds the store flags to fs; admin commands also get --sandbox.
+// storeSettings are the store flags' names: settings (config.go) that
+// serve and every command opening the store share.
+var storeSettings = []string{"data-dir", "db", "sandbox-db", "starting-balance"}
+
+// register adds the store flags and --config to fs; admin commands also
+// get --sandbox.
 func (f *storeFlags) register(fs *flag.FlagSet, admin bool) {
-	fs.StringVar(&f.dataDir, "data-dir", envOr("HITD_DATA_DIR", "./hitd-data"), "data directory (env HITD_DATA_DIR)")
-	fs.StringVar(&f.db, "db", envOr("HITD_DB", ""), "database: sqlite:PATH or postgres://USER@HOST/DATABASE (default: SQLite in the data directory) (env HITD_DB)")
-	fs.StringVar(&f.sandboxDB, "sandbox-db", envOr("HITD_SANDBOX_DB", ""), "the sandbox realm's database (env HITD_SANDBOX_DB; default: sandbox.db beside the main SQLite file, or schema \"sandbox\" of the PostgreSQL database)")
-	fs.StringVar(&f.startingBalance, "starting-balance", envOr("HITD_STARTING_BALANCE", "10000.00"), "balance of each new requester, in USD (env HITD_STARTING_BALANCE; the sandbox always starts at 10000.00)")
+	registerConfigFlag(fs)
+	fs.StringVar(&f.dataDir, "data-dir", "./hitd-data", "data directory")
+	fs.StringVar(&f.db, "db", "", "database: sqlite:PATH or postgres://USER@HOST/DATABASE (default: SQLite in the data directory)")
+	fs.StringVar(&f.sandboxDB, "sandbox-db", "", "the sandbox realm's database (default: sandbox.db beside the main SQLite file, or schema \"sandbox\" of the PostgreSQL database)")
+	fs.StringVar(&f.startingBalance, "starting-balance", "10000.00", "balance of each new requester, in USD (the sandbox always starts at 10000.00)")
 	if admin {
 		fs.BoolVar(&f.sandbox, "sandbox", false, "act on the sandbox realm instead of production")
+		documentEnv(fs, storeSettings) // serve documents all its settings at once
 	}
+}
+
+// resolve fills the store flags the command line left unset from their
+// HITD_* variables or the configuration file (config.go), after fs.Parse.
+// The file may hold serve's other settings; they are skipped.
+func (f *storeFlags) resolve(fs *flag.FlagSet) error {
+	_, err := resolveSettings(fs, storeSettings, nil, isServeSetting)
+	return err
 }
 
 // redact hides a password in a database URL.
@@ -199,101 +217,31 @@ func redact(u string) string {
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fs, false)
-	listen := fs.String("listen", envOr("HITD_LISTEN", "127.0.0.1:8080"), "address to listen on (env HITD_LISTEN)")
-	allowHTTP := fs.Bool("allow-http-external-urls", envOr("HITD_ALLOW_HTTP_EXTERNAL_URLS", "") == "true", "accept http:// ExternalQuestion URLs for any host (env HITD_ALLOW_HTTP_EXTERNAL_URLS=true)")
-	logFormat := fs.String("log-format", envOr("HITD_LOG_FORMAT", "text"), "log format: text or json (env HITD_LOG_FORMAT)")
-	shutdownGrace := fs.Duration("shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on SIGTERM/SIGINT")
-	signup := fs.String("worker-signup", envOr("HITD_WORKER_SIGNUP", "open"), "who may sign up as a worker on the web site: open, invite or closed (env HITD_WORKER_SIGNUP)")
-	publicURL := fs.String("public-url", envOr("HITD_PUBLIC_URL", ""), "the site's base URL as browsers reach it, e.g. https://hits.example.org (env HITD_PUBLIC_URL; default: from each request)")
-	contentListen := fs.String("content-listen", envOr("HITD_CONTENT_LISTEN", ""), "serve requester HTML on a second address, a separate origin (env HITD_CONTENT_LISTEN)")
-	schedEvery := fs.Duration("scheduler-interval", time.Second, "how often due work (abandonment, auto-approval, expiry refunds, review policies, notifications) is applied")
-	notifyRegion := fs.String("notify-region", envOr("HITD_NOTIFY_REGION", "us-east-1"), "region for signing SQS/SNS notifications when the destination names none (env HITD_NOTIFY_REGION)")
-	snsEndpoint := fs.String("sns-endpoint", envOr("HITD_SNS_ENDPOINT", ""), "SNS-compatible endpoint for SNS notifications (env HITD_SNS_ENDPOINT; default AWS's)")
-	smtpAddr := fs.String("smtp-addr", envOr("HITD_SMTP_ADDR", ""), "SMTP server host:port for Email notifications (env HITD_SMTP_ADDR; user and password from HITD_SMTP_USER / HITD_SMTP_PASSWORD)")
-	smtpFrom := fs.String("smtp-from", envOr("HITD_SMTP_FROM", "hitd <hitd@localhost>"), "From address of Email notifications (env HITD_SMTP_FROM)")
-	contentOrigin := fs.String("content-origin", envOr("HITD_CONTENT_ORIGIN", ""), "the origin browsers reach --content-listen at (env HITD_CONTENT_ORIGIN; default http://ADDR)")
-	debugListen := fs.String("debug-listen", envOr("HITD_DEBUG_LISTEN", ""), "serve Go's profiler (net/http/pprof, /debug/pprof/) on this address, e.g. 127.0.0.1:6060; never a public one (env HITD_DEBUG_LISTEN)")
-	metricsListen := fs.String("metrics-listen", envOr("HITD_METRICS_LISTEN", ""), "serve Prometheus metrics at /metrics on this address, e.g. 127.0.0.1:9464; off the public port (env HITD_METRICS_LISTEN; default off)")
-	sandboxListen := fs.String("sandbox-listen", envOr("HITD_SANDBOX_LISTEN", ""), "also serve the sandbox realm (API and worker site) on this address (env HITD_SANDBOX_LISTEN)")
-	sandboxHosts := fs.String("sandbox-hosts", envOr("HITD_SANDBOX_HOSTS", defaultSandboxHosts), "comma-separated host names whose requests go to the sandbox realm on every listener (env HITD_SANDBOX_HOSTS; \"\" for none)")
-	sandboxPublicURL := fs.String("sandbox-public-url", envOr("HITD_SANDBOX_PUBLIC_URL", ""), "the sandbox worker site's base URL as browsers reach it (env HITD_SANDBOX_PUBLIC_URL; default: from each request)")
-	useTLS := fs.Bool("tls", envOr("HITD_TLS", "") == "true", "serve HTTPS with the certificate \"hitd tls init\" made in the data directory (env HITD_TLS=true)")
-	tlsCert := fs.String("tls-cert", envOr("HITD_TLS_CERT", ""), "serve HTTPS with this PEM certificate (chain) file (env HITD_TLS_CERT)")
-	tlsKey := fs.String("tls-key", envOr("HITD_TLS_KEY", ""), "the PEM private key of --tls-cert (env HITD_TLS_KEY)")
-	var lf limitFlags // timeouts, --max-connections, --rate-limit (limits.go)
-	lf.register(fs)
-	var pf proxyFlags // --trusted-proxies, --proxy-headers (proxy.go)
-	pf.register(fs)
-	var tm testMode // --test-mode (testmode.go)
-	tm.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
-	}
-	if err := lf.check(); err != nil {
-		return err
-	}
-	proxies, err := pf.parse()
+	c, err := loadServeConfig(args, stderr)
 	if err != nil {
 		return err
 	}
-	if err := tm.check(map[string]string{"--listen": *listen, "--content-listen": *contentListen, "--sandbox-listen": *sandboxListen, "--debug-listen": *debugListen}); err != nil {
+	setup, err := c.check()
+	if err != nil {
 		return err
 	}
+	sf, lf, tm := &c.store, &c.limits, &c.testMode
 	sf.clock = tm.realmClock()
-	webOpts, err := webOptions(*signup, *publicURL, *listen, *contentListen, *contentOrigin)
-	if err != nil {
-		return err
-	}
-	sandboxWeb := web.Options{Signup: webOpts.Signup, PublicURL: strings.TrimRight(*sandboxPublicURL, "/"), Sandbox: true}
-	if sandboxWeb.PublicURL != "" {
-		if err := checkOrigin("--sandbox-public-url", sandboxWeb.PublicURL, true); err != nil {
-			return err
-		}
-	}
-	var tlsConfig *tls.Config
-	switch {
-	case (*tlsCert == "") != (*tlsKey == ""):
-		return errors.New("--tls-cert and --tls-key go together")
-	case *tlsCert != "" && *useTLS:
-		return errors.New("--tls uses the certificate \"hitd tls init\" made; give it or --tls-cert/--tls-key, not both")
-	case *useTLS:
-		*tlsCert, *tlsKey = tlsPaths(sf.dataDir)
-	}
-	if *tlsCert != "" {
-		if tlsConfig, err = loadServerTLS(*tlsCert, *tlsKey); err != nil {
-			return err
-		}
-		webOpts.SecureCookies = webOpts.PublicURL == "" || strings.HasPrefix(webOpts.PublicURL, "https://")
-		sandboxWeb.SecureCookies = sandboxWeb.PublicURL == "" || strings.HasPrefix(sandboxWeb.PublicURL, "https://")
-	} else {
-		sandboxWeb.SecureCookies = strings.HasPrefix(sandboxWeb.PublicURL, "https://")
-	}
-	var logger *slog.Logger
-	switch *logFormat {
-	case "json":
+	webOpts, sandboxWeb, tlsConfig := setup.web, setup.sandboxWeb, setup.tls
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	if c.logFormat == "json" {
 		logger = slog.New(slog.NewJSONHandler(stderr, nil))
-	case "text":
-		logger = slog.New(slog.NewTextHandler(stderr, nil))
-	default:
-		return fmt.Errorf("--log-format %q: want text or json", *logFormat)
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
 	deliverer := notify.NewDeliverer(notify.Config{
-		AWSAccessKeyID: os.Getenv("HITD_NOTIFY_AWS_ACCESS_KEY_ID"), AWSSecretAccessKey: os.Getenv("HITD_NOTIFY_AWS_SECRET_ACCESS_KEY"),
-		Region: *notifyRegion, SNSEndpoint: *snsEndpoint, SMTPAddr: *smtpAddr, SMTPFrom: *smtpFrom,
-		SMTPUser: os.Getenv("HITD_SMTP_USER"), SMTPPassword: os.Getenv("HITD_SMTP_PASSWORD"), WebhookSecret: os.Getenv("HITD_WEBHOOK_SECRET"),
+		AWSAccessKeyID: c.notifyAccessKeyID, AWSSecretAccessKey: c.notifySecretAccessKey,
+		Region: c.notifyRegion, SNSEndpoint: c.snsEndpoint, SMTPAddr: c.smtpAddr, SMTPFrom: c.smtpFrom,
+		SMTPUser: c.smtpUser, SMTPPassword: c.smtpPassword, WebhookSecret: c.webhookSecret,
 	})
-	cfg := hitd.Config{AllowHTTPExternalURLs: *allowHTTP, Deliverer: deliverer}
+	cfg := hitd.Config{AllowHTTPExternalURLs: c.allowHTTP, Deliverer: deliverer}
 	prod, err := sf.open(ctx, cfg)
 	if err != nil {
 		return err
@@ -315,7 +263,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return c.AccessKeyID, c.SecretAccessKey, c.Region, true, nil
 	}
 
-	root, created, err := svc.EnsureRootRequester(ctx, os.Getenv("HITD_ROOT_ACCESS_KEY_ID"), os.Getenv("HITD_ROOT_SECRET_ACCESS_KEY"))
+	root, created, err := svc.EnsureRootRequester(ctx, c.rootAccessKeyID, c.rootSecretAccessKey)
 	if err != nil {
 		return err
 	}
@@ -335,7 +283,7 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 `, root.AccessKeyID, root.SecretAccessKey)
 	}
 
-	mw, err := serveMetrics(*metricsListen, logger, prod.svc, sandbox.svc) // metrics.go; nil when off
+	mw, err := serveMetrics(c.metricsListen, logger, prod.svc, sandbox.svc) // metrics.go; nil when off
 	if err != nil {
 		return err
 	}
@@ -343,33 +291,33 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 	webOpts.Logger, sandboxWeb.Logger = logger, logger
 	tm.start(logger, prod.svc, sandbox.svc)
 	site := web.New(svc, webOpts)
-	sandboxHandler := server.New(sandbox.svc, server.Options{Logger: logger, Observer: mw.requests("sandbox"), Web: web.New(sandbox.svc, sandboxWeb).Handler(), RateLimiter: lf.rateLimiter(), SignatureClock: hitd.SystemClock{}})
+	sandboxHandler := server.New(sandbox.svc, server.Options{Logger: logger, Regions: setup.regions, Observer: mw.requests("sandbox"), Web: web.New(sandbox.svc, sandboxWeb).Handler(), RateLimiter: lf.rateLimiter(), SignatureClock: hitd.SystemClock{}})
 	hostRoutes := map[string]http.Handler{}
-	for _, h := range strings.Split(*sandboxHosts, ",") {
+	for _, h := range strings.Split(c.sandboxHosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			hostRoutes[h] = sandboxHandler
 		}
 	}
 	// Signatures are checked against real time, which clients sign with, whatever the realms' clock.
-	servers := []*http.Server{server.NewHTTPServer(tm.mount(server.ByHost(server.New(svc, server.Options{Logger: logger, Observer: mw.requests("production"), Web: site.Handler(), RateLimiter: lf.rateLimiter(), SignatureClock: hitd.SystemClock{}}), hostRoutes), svc), logger, lf.limits)}
-	addrs := []string{*listen}
-	if *contentListen != "" {
+	servers := []*http.Server{server.NewHTTPServer(tm.mount(server.ByHost(server.New(svc, server.Options{Logger: logger, Regions: setup.regions, Observer: mw.requests("production"), Web: site.Handler(), RateLimiter: lf.rateLimiter(), SignatureClock: hitd.SystemClock{}}), hostRoutes), svc), logger, lf.limits)}
+	addrs := []string{c.listen}
+	if c.contentListen != "" {
 		servers = append(servers, server.NewHTTPServer(server.ObserveRequests(logger, mw.requests("production"), site.ContentHandler()), logger, lf.limits))
-		addrs = append(addrs, *contentListen)
+		addrs = append(addrs, c.contentListen)
 	}
-	if *sandboxListen != "" {
+	if c.sandboxListen != "" {
 		servers = append(servers, server.NewHTTPServer(tm.mount(sandboxHandler, sandbox.svc), logger, lf.limits))
-		addrs = append(addrs, *sandboxListen)
+		addrs = append(addrs, c.sandboxListen)
 	}
-	if *debugListen != "" {
-		stop, err := serveDebug(*debugListen, logger)
+	if c.debugListen != "" {
+		stop, err := serveDebug(c.debugListen, logger)
 		if err != nil {
 			return err
 		}
 		defer stop()
 	}
 	for _, srv := range servers { // forwarding headers believed from --trusted-proxies only
-		srv.Handler = proxies.Handler(srv.Handler)
+		srv.Handler = setup.proxies.Handler(srv.Handler)
 	}
 	var lns []net.Listener
 	conns := server.NewConnLimit(lf.maxConnections) // one cap over all listeners
@@ -389,11 +337,11 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 	}
 	commit, modified := buildCommit()
 	logger.Info("hitd listening", append([]any{"addr", lns[0].Addr().String(), "scheme", scheme, "db", prod.where.String(), "root_requester", root.ID, "root_access_key_id", root.AccessKeyID,
-		"worker_signup", string(webOpts.Signup), "public_url", webOpts.PublicURL, "trusted_proxies", proxies.String(), "sandbox_hosts", *sandboxHosts,
+		"worker_signup", string(webOpts.Signup), "public_url", webOpts.PublicURL, "trusted_proxies", setup.proxies.String(), "sandbox_hosts", c.sandboxHosts,
 		"version", version, "commit", commit, "modified", modified}, lf.logAttrs()...)...)
 	for i, addr := range addrs[1:] {
 		what := "serving requester HTML"
-		if addr == *sandboxListen {
+		if addr == c.sandboxListen {
 			what = "serving the sandbox realm"
 		}
 		logger.Info(what, "addr", lns[i+1].Addr().String())
@@ -408,7 +356,7 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 		logger *slog.Logger
 	}{{prod, logger}, {sandbox, logger.With("realm", "sandbox")}} {
 		scheds.Go(func() {
-			scheduler.New(r.svc, r.svc.Clock(), scheduler.Options{Interval: *schedEvery, Logger: r.logger, Elector: r.elector, Observer: mw.scheduler(r.svc)}).Run(schedCtx)
+			scheduler.New(r.svc, r.svc.Clock(), scheduler.Options{Interval: c.schedEvery, Logger: r.logger, Elector: r.elector, Observer: mw.scheduler(r.svc)}).Run(schedCtx)
 		})
 	}
 	defer func() { stopSched(); scheds.Wait() }()
@@ -430,8 +378,8 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down: finishing in-flight requests", "timeout", shutdownGrace.String())
-	sctx, cancel := context.WithTimeout(context.Background(), *shutdownGrace)
+	logger.Info("shutting down: finishing in-flight requests", "timeout", c.shutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownGrace)
 	defer cancel()
 	var errs []error
 	for _, srv := range servers {
@@ -562,6 +510,9 @@ func (c adminCommand) exec(ctx context.Context, args []string, stdin io.Reader, 
 		if err := fs.Parse(fs.Args()[1:]); err != nil { // flags after the operand
 			return err
 		}
+	}
+	if err := sf.resolve(fs); err != nil {
+		return err
 	}
 	for _, name := range c.required {
 		if fs.Lookup(name).Value.String() == "" {

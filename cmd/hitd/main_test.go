@@ -49,6 +49,18 @@ func startServe(t *testing.T, dataDir string, extra ...string) (stdout *syncBuff
 	done := make(chan error, 1)
 	args := append([]string{"serve", "--listen", addr, "--data-dir", dataDir}, extra...)
 	go func() { done <- run(ctx, args, stdout, stderr) }()
+	if !waitHealthy(t, addr, stderr) {
+		cancel()
+		<-done
+		t.FailNow()
+	}
+	return stdout, addr, func() error { cancel(); return <-done }
+}
+
+// waitHealthy waits for /healthz at addr to answer 200, failing the test
+// with the server's log after 10 s.
+func waitHealthy(t *testing.T, addr string, stderr *syncBuffer) bool {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		resp, err := http.Get("http://" + addr + "/healthz")
@@ -59,12 +71,12 @@ func startServe(t *testing.T, dataDir string, extra ...string) (stdout *syncBuff
 			}
 		}
 		if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("server did not become healthy: %v\n%s", err, stderr.String())
+			t.Errorf("server did not become healthy: %v\n%s", err, stderr.String())
+			return false
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return stdout, addr, func() error { cancel(); return <-done }
+	return true
 }
 
 func TestServePrintsGeneratedRootCredentialsOnce(t *testing.T) {

@@ -13,12 +13,12 @@ type proxyFlags struct {
 	headers string
 }
 
-// register adds the flags to fs, with defaults from the environment.
+// register adds the flags to fs.
 func (f *proxyFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.trusted, "trusted-proxies", envOr("HITD_TRUSTED_PROXIES", ""),
-		"comma-separated addresses or CIDR ranges of reverse proxies whose forwarding headers (client address, scheme, host) are believed, e.g. 127.0.0.1,::1; default: none, the headers are ignored (env HITD_TRUSTED_PROXIES)")
-	fs.StringVar(&f.headers, "proxy-headers", envOr("HITD_PROXY_HEADERS", string(server.XForwarded)),
-		"the headers the trusted proxies send: x-forwarded (X-Forwarded-For/-Proto/-Host) or forwarded (RFC 7239) (env HITD_PROXY_HEADERS)")
+	fs.StringVar(&f.trusted, "trusted-proxies", "",
+		"comma-separated addresses or CIDR ranges of reverse proxies whose forwarding headers (client address, scheme, host) are believed, e.g. 127.0.0.1,::1; default: none, the headers are ignored")
+	fs.StringVar(&f.headers, "proxy-headers", string(server.XForwarded),
+		"the headers the trusted proxies send: x-forwarded (X-Forwarded-For/-Proto/-Host) or forwarded (RFC 7239)")
 }
 
 // parse checks the flags; nil (trust nobody) without --trusted-proxies.

@@ -27,8 +27,8 @@ type testMode struct {
 }
 
 func (t *testMode) register(fs *flag.FlagSet) {
-	fs.BoolVar(&t.on, "test-mode", envOr("HITD_TEST_MODE", "") == "true",
-		"for your test suites: the /_test/ endpoints move hitd's clock and act as workers; loopback listeners only, never real work (env HITD_TEST_MODE=true)")
+	fs.BoolVar(&t.on, "test-mode", false,
+		"for your test suites: the /_test/ endpoints move hitd's clock and act as workers; loopback listeners only, never real work")
 }
 
 // check refuses test mode unless every listen address (flag name →

@@ -90,12 +90,17 @@ need not trust a new one when names are added.
 `, tlsProductionHost, tlsSandboxHost)
 		fset.PrintDefaults()
 	}
-	dataDir := fset.String("data-dir", envOr("HITD_DATA_DIR", "./hitd-data"), "data directory (env HITD_DATA_DIR)")
+	registerConfigFlag(fset)
+	dataDir := fset.String("data-dir", "./hitd-data", "data directory")
+	documentEnv(fset, []string{"data-dir"})
 	dir := fset.String("dir", "", "directory for the certificates (default DATA-DIR/tls)")
 	var extra tlsNameFlag
 	fset.Var(&extra, "name", "another host name or IP address for the server certificate (repeatable)")
 	force := fset.Bool("force", false, "make a new CA even if one exists (clients must then trust the new one)")
 	if err := fset.Parse(args[1:]); err != nil {
+		return err
+	}
+	if _, err := resolveSettings(fset, []string{"data-dir"}, nil, isServeSetting); err != nil {
 		return err
 	}
 	if fset.NArg() > 0 {
