@@ -20,6 +20,15 @@ func (d DueStats) Total() int {
 	return d.Abandoned + d.AutoApproved + d.Expired + d.Released + d.Reviewed
 }
 
+// Add adds o's counts to d's.
+func (d *DueStats) Add(o DueStats) {
+	d.Abandoned += o.Abandoned
+	d.AutoApproved += o.AutoApproved
+	d.Expired += o.Expired
+	d.Released += o.Released
+	d.Reviewed += o.Reviewed
+}
+
 // ApplyDue applies up to limit items of time-driven work that are due at
 // now, in one transaction: abandonment, auto-approval, and release of the
 // money of expired HITs' unused slots, and HIT-level review policies of

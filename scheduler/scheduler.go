@@ -89,11 +89,7 @@ func (s *Scheduler) runOnce(ctx context.Context, now time.Time) (Stats, error) {
 	var total Stats
 	for {
 		st, err := s.svc.ApplyDue(ctx, now, s.batch)
-		total.Abandoned += st.Abandoned
-		total.AutoApproved += st.AutoApproved
-		total.Expired += st.Expired
-		total.Reviewed += st.Reviewed
-		total.Released += st.Released
+		total.Add(st)
 		if err != nil {
 			return total, err
 		}

@@ -242,22 +242,20 @@ func (h *handler) moveClock(w http.ResponseWriter, r *http.Request, move func() 
 		h.resp.Error(w, r, err)
 		return
 	}
-	var done applied
+	var due hitd.DueStats
+	delivered := 0
 	for _, d := range h.opts.Due {
 		st, err := d.RunOnce(r.Context(), now)
-		done.Abandoned += st.Abandoned
-		done.AutoApproved += st.AutoApproved
-		done.Expired += st.Expired
-		done.Released += st.Released
-		done.Reviewed += st.Reviewed
-		done.Delivered += st.Delivered
+		due.Add(st.DueStats)
+		delivered += st.Delivered
 		if err != nil {
 			h.resp.Error(w, r, err)
 			return
 		}
 	}
 	out := h.clockAt(now)
-	out.Applied = &done
+	out.Applied = &applied{Abandoned: due.Abandoned, AutoApproved: due.AutoApproved, Expired: due.Expired,
+		Released: due.Released, Reviewed: due.Reviewed, Delivered: delivered}
 	h.output(w, r, out)
 }
 
