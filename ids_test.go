@@ -16,6 +16,12 @@ func TestIDShapes(t *testing.T) {
 	for range 100 {
 		check("HITID", g.HITID(), 30, idAlphabet)
 		check("RequesterID", g.RequesterID(), 14, idAlphabet)
+		// MTurk's WorkerIds: "A" and 12 to 14 more upper-case alphanumerics.
+		if w := g.WorkerID(); !strings.HasPrefix(w, "A") {
+			t.Errorf("WorkerID %q does not start with A", w)
+		} else {
+			check("WorkerID after the A", w[1:], 13, idAlphabet)
+		}
 		check("AccessKeyID", g.AccessKeyID(), 20, idAlphabet)
 		check("SecretAccessKey", g.SecretAccessKey(), 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 	}

@@ -458,7 +458,8 @@ func (s *Service) CreateAdditionalAssignmentsForHIT(ctx context.Context, c Calle
 
 // claimToken records a UniqueRequestToken for an operation other than
 // CreateHIT; a token used within its lifetime is a RequestError naming what
-// the first request made.
+// the first request made. The message begins with MTurk's words, which
+// scripts match to tell "already paid" from a failure (docs/compatibility.md).
 func claimToken(ctx context.Context, tx Tx, c Caller, scope, token, resultID string, now time.Time) error {
 	prior, err := tx.ClaimRequestToken(ctx, &RequestToken{RequesterID: c.RequesterID, Scope: scope, Token: token, ResultID: resultID, CreationTime: now},
 		now.Add(-RequestTokenLifetime))
@@ -466,7 +467,7 @@ func claimToken(ctx context.Context, tx Tx, c Caller, scope, token, resultID str
 		return err
 	}
 	if prior != nil {
-		return Errorf(ErrDuplicateRequest, "The request with UniqueRequestToken %q was already processed (for %s); it was not repeated.", token, prior.ResultID)
+		return Errorf(ErrDuplicateRequest, "The idempotency token \"%s\" has already been processed. The first request with this UniqueRequestToken (for %s) was not repeated.", token, prior.ResultID)
 	}
 	return nil
 }

@@ -352,7 +352,9 @@ type AssociateQualificationWithWorkerInput struct {
 }
 
 // AssociateQualificationWithWorker grants (or re-grants, with a new value)
-// one of the caller's qualifications to a worker.
+// one of the caller's qualifications to a worker. The worker is told
+// unless SendNotification is false: MTurk's model documents it as "true by
+// default", and clients that want silence (Mephisto, psiTurk) pass false.
 func (s *Service) AssociateQualificationWithWorker(ctx context.Context, c Caller, in *AssociateQualificationWithWorkerInput) (*Empty, error) {
 	if err := requireString("WorkerId", in.WorkerId); err != nil {
 		return nil, err
@@ -373,7 +375,7 @@ func (s *Service) AssociateQualificationWithWorker(ctx context.Context, c Caller
 		if err := tx.PutQualification(ctx, &Qualification{TypeID: q.ID, WorkerID: in.WorkerId, IntegerValue: value, Status: QualGranted, GrantTime: now}); err != nil {
 			return err
 		}
-		if in.SendNotification != nil && *in.SendNotification {
+		if in.SendNotification == nil || *in.SendNotification {
 			return s.tellWorker(ctx, tx, c, in.WorkerId, "Qualification granted: "+q.Name,
 				"You have been granted the qualification \""+q.Name+"\".", now)
 		}

@@ -16,7 +16,8 @@
 # with boto 2 under Debian's /usr/bin/python3, workers on the worker API) and,
 # when node and Chromium are
 # there, e2e/browser/test_worker_site.mjs (a worker signs up and works HITs
-# on the web site in headless Chromium) and e2e/browser/test_quals_site.mjs
+# on the web site in headless Chromium; the requester posts them and reviews
+# the work with boto3, e2e/browser_boto3.py) and e2e/browser/test_quals_site.mjs
 # (a worker takes a qualification test and unlocks HITs on the site) and
 # e2e/browser/test_console_site.mjs (a requester makes a project, uploads a
 # 500-row CSV, publishes, reviews and downloads results in the console while

@@ -7,11 +7,14 @@ Run with Debian's own python3, where `apt-get install python3-boto` puts boto
     /usr/bin/python3 e2e/test_boto2.py
 
 A requester of its own (`hitd requester create`, so that every balance can be
-checked to the cent) registers HIT types and creates HITs with boto 2; workers
+checked to the cent) registers HIT types and creates HITs with boto 2
+(ExternalQuestion, HTMLQuestion, and a layout made with `hitd layout create`); workers
 made with `hitd worker create` accept and submit through the worker JSON API
-(urllib); boto 2 then reviews, pays, extends, expires and disposes, manages
-qualifications, and gets MTurk's AWS.MechanicalTurk.* errors as
-MTurkRequestError. HIT types are compared with boto3's CreateHITType (run by
+(urllib); boto 2 then reviews (SetHITAsReviewing, ChangeHITTypeOfHIT,
+DisableHIT too), pays, extends, expires and disposes, manages qualifications
+and the workers' qualification requests, sets notifications as boto 2 encodes
+them (delivered to a local webhook receiver), and gets MTurk's
+AWS.MechanicalTurk.* errors as MTurkRequestError. HIT types are compared with boto3's CreateHITType (run by
 another python in a subprocess) and with the REST edge; HITs are read across
 the two APIs both ways.
 
@@ -34,17 +37,22 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto
 from boto.mturk.connection import MTurkConnection, MTurkRequestError, BaseAutoResultElement
 from boto.mturk.price import Price
 from boto.mturk.qualification import (Qualifications, LocaleRequirement, PercentAssignmentsApprovedRequirement,
                                       Requirement)
+from boto.mturk.layoutparam import LayoutParameter, LayoutParameters
 from boto.mturk.question import ExternalQuestion, HTMLQuestion
 
 from hitde2e import WorkerAPI, run, run_checks, store_flags
@@ -686,6 +694,179 @@ def hits_cross_with_boto3():
 
 
 @check
+def create_hit_with_layout():
+    mt = S["mt"]
+    with tempfile.NamedTemporaryFile("w", suffix=".html", delete=False) as f:
+        f.write('<p>Label the ${label}</p><img src="${image_url}">')
+        path = f.name
+    try:
+        out = run([HITD_BIN, "layout", "create", "--requester", S["key"], "--file", path, "--name", f"boto2 {RUN}",
+                   *store_flags()])
+    finally:
+        os.remove(path)
+    ids = re.findall(r"\b[A-Z0-9]{30}\b", out)
+    assert ids, f"`hitd layout create` printed {out!r}"
+    params = LayoutParameters([LayoutParameter("label", "cat & dog"),
+                               LayoutParameter("image_url", "https://img.example.com/1.png?a=1&b=2")])
+    h = mt.create_hit(hit_type=S["plain_type"], hit_layout=ids[0], layout_params=params, lifetime=600)[0]
+    spend(reserve("0.10", 1), "a HIT from a layout")
+    assert h.HITLayoutId == ids[0] and h.HITTypeId == S["plain_type"], vars(h)
+    assert "<HTMLQuestion" in h.Question and "Label the cat &amp; dog" in h.Question, h.Question
+    assert 'src="https://img.example.com/1.png?a=1&amp;b=2"' in h.Question, h.Question
+    # A placeholder without a value is refused.
+    expect_error(lambda: mt.create_hit(hit_type=S["plain_type"], hit_layout=ids[0], lifetime=600,
+                                       layout_params=LayoutParameters([LayoutParameter("label", "x")])),
+                 "InvalidParameterValue")
+    mt.expire_hit(h.HITId)
+    S["expected_balance"] += reserve("0.10", 1)
+    expect_balance("the layout HIT expired unworked")
+
+
+@check
+def review_states_change_type_and_disable():
+    mt = S["mt"]
+    h = mt.create_hit(hit_type=S["plain_type"], question=ExternalQuestion(EXTERNAL_URL, 300), lifetime=600)[0]
+    spend(reserve("0.10", 1), "a HIT for the review-state checks")
+    # ChangeHITTypeOfHIT: to a type of the same reward registered with boto 2.
+    other = mt.register_hit_type(f"boto2 plain moved {RUN}", "Moved here", Price(0.10), 300)[0].HITTypeId
+    mt.change_hit_type_of_hit(h.HITId, other)
+    moved = mt.get_hit(h.HITId)[0]
+    assert (moved.HITTypeId, moved.Title) == (other, f"boto2 plain moved {RUN}"), vars(moved)
+    expect_error(lambda: mt.set_reviewing(h.HITId), "InvalidHITState")  # still assignable
+    a = S["alice"]["api"].ok("POST", f"/hits/{h.HITId}/accept")["assignmentId"]
+    S["alice"]["api"].ok("POST", f"/assignments/{a}/submit", {"answers": {"ok": "yes"}})
+    assert mt.get_hit(h.HITId)[0].HITStatus == "Reviewable"
+    mt.set_reviewing(h.HITId)
+    assert mt.get_hit(h.HITId)[0].HITStatus == "Reviewing"
+    assert [x.HITId for x in mt.get_reviewable_hits(hit_type=other, status="Reviewing")] == [h.HITId]
+    mt.set_reviewing(h.HITId, revert=True)
+    assert mt.get_hit(h.HITId)[0].HITStatus == "Reviewable"
+    # DisableHIT: the submitted assignment is approved (paid from the reserve) and the HIT disposed.
+    mt.disable_hit(h.HITId)
+    assert mt.get_hit(h.HITId)[0].HITStatus == "Disposed"
+    assert assignment(a).AssignmentStatus == "Approved"
+    expect_balance("DisableHIT pays the submitted assignment out of the reserve")
+    expect_error(lambda: mt.disable_hit(NO_SUCH_HIT), "HITDoesNotExist")
+
+
+@check
+def qualification_requests():
+    mt = S["mt"]
+    qt = mt.create_qualification_type(f"boto2 reviewed {RUN}", "Granted by hand", "Active")[0].QualificationTypeId
+    reqs = {}
+    for who in ("alice", "bob"):
+        out = S[who]["api"].ok("POST", f"/qualifications/{qt}/request")
+        assert out.get("status") == "Pending", out
+        reqs[who] = out["requestId"]
+    # boto 2's defaults (SortProperty=Expiration, PageSize=10).
+    rs = mt.get_qualification_requests(qt)
+    assert (rs.NumResults, rs.TotalNumResults) == ("2", "2"), vars(rs)
+    got = {r.SubjectId: r for r in rs}
+    assert set(got) == {S["alice"]["id"], S["bob"]["id"]}, [vars(r) for r in rs]
+    assert got[S["alice"]["id"]].QualificationRequestId == reqs["alice"], vars(got[S["alice"]["id"]])
+    assert all(r.QualificationTypeId == qt for r in rs)
+    for r in rs:
+        parse_time(r.SubmitTime)
+    by_time = mt.get_qualification_requests(qt, sort_by="SubmitTime", sort_direction="Descending")
+    assert [r.SubjectId for r in by_time] == [S["bob"]["id"], S["alice"]["id"]], [vars(r) for r in by_time]
+    mt.grant_qualification(reqs["alice"], integer_value=9)
+    assert mt.get_qualification_score(qt, S["alice"]["id"])[0].IntegerValue == "9"
+    # boto 2.49 has no reject_qualification_request: the operation through _process_request.
+    mt._process_request("RejectQualificationRequest", {"QualificationRequestId": reqs["bob"], "Reason": "Not yet"})
+    expect_error(lambda: mt.get_qualification_score(qt, S["bob"]["id"]), "QualificationDoesNotExist")
+    expect_error(lambda: mt.grant_qualification(reqs["bob"]), "QualificationRequestDoesNotExist")
+    assert mt.get_qualification_requests(qt).TotalNumResults == "0"
+    # UpdateQualificationType as boto 2 sends it.
+    u = mt.update_qualification_type(qt, description="Now inactive", status="Inactive", retry_delay=600)[0]
+    assert (u.Description, u.QualificationTypeStatus, u.RetryDelayInSeconds) == ("Now inactive", "Inactive", "600"), vars(u)
+    mt.dispose_qualification_type(qt)
+
+
+class HookReceiver:
+    """Records the JSON documents POSTed to it (hitd's Webhook transport) on 127.0.0.1."""
+
+    def __init__(self):
+        self.docs, lock = [], threading.Lock()
+        recv = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with lock:
+                    recv.docs.append(json.loads(body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
+
+    def events(self, event_type):
+        return [e for d in list(self.docs) for e in d.get("Events", []) if e.get("EventType") == event_type]
+
+    def wait(self, event_type, hit_id=None, timeout=15.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            got = [e for e in self.events(event_type) if hit_id is None or e.get("HITId") == hit_id]
+            if got:
+                return got[0]
+            time.sleep(0.2)
+        raise AssertionError(f"no {event_type} for {hit_id} at {self.url} within {timeout}s: {self.docs[-10:]}")
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@check
+def notifications_as_boto2_sends_them():
+    # boto 2's set_*_notification and send_test_event_notification all go through _set_notification,
+    # which sends Notification.1.{Destination,Transport,Version,Active} and Notification.1.EventType.N.
+    # Its public methods fix the transport (Email, SQS, or REST, which MTurk had retired); hitd's
+    # Webhook transport goes through the same code, so the check can see the messages.
+    mt = S["mt"]
+    t = mt.register_hit_type(f"boto2 notify {RUN}", "Notifications", Price(0.05), 300)[0].HITTypeId
+    recv = HookReceiver()
+    try:
+        mt._set_notification(t, "Webhook", recv.url, "SendTestEventNotification", ["AssignmentSubmitted"], "Ping")
+        recv.wait("Ping", timeout=5)
+        mt._set_notification(t, "Webhook", recv.url, "SetHITTypeNotification", ["HITCreated", "HITExpired"])
+        # Active=False as its own parameter (boto 2 has no method for it) ...
+        mt._process_request("SetHITTypeNotification", {"HITTypeId": t, "Active": False})
+        quiet = mt.create_hit(hit_type=t, question=ExternalQuestion(EXTERNAL_URL, 300), lifetime=600)[0].HITId
+        # ... and boto 2's set call, whose Notification.1.Active=True turns the settings on again.
+        mt._set_notification(t, "Webhook", recv.url, "SetHITTypeNotification", ["HITCreated", "HITExpired"])
+        loud = mt.create_hit(hit_type=t, question=ExternalQuestion(EXTERNAL_URL, 300), lifetime=600)[0].HITId
+        spend(2 * reserve("0.05", 1), "two HITs for the notification checks")
+        ev = recv.wait("HITCreated", loud)
+        assert ev["HITTypeId"] == t, ev
+        assert [e for e in recv.events("HITCreated") if e.get("HITId") == quiet] == [], recv.docs
+        for h in (quiet, loud):
+            mt.expire_hit(h)
+        S["expected_balance"] += 2 * reserve("0.05", 1)
+        expect_balance("the notification checks' HITs expired unworked")
+        # Both expiries are notified (the settings are on again), and received before the
+        # receiver goes: nothing is left to retry against a closed port.
+        for h in (quiet, loud):
+            recv.wait("HITExpired", h)
+    finally:
+        recv.stop()
+    # The public methods: Email and SQS are accepted; REST, which MTurk had retired, is refused.
+    other = mt.register_hit_type(f"boto2 notify email {RUN}", "Notifications", Price(0.05), 300)[0].HITTypeId
+    mt.set_email_notification(other, "requester@example.com", event_types=["AssignmentSubmitted"])
+    mt.set_sqs_notification(other, "https://sqs.us-east-1.amazonaws.com/123456789012/q", event_types=["HITReviewable"])
+    for call in (mt.set_rest_notification, mt.send_test_event_notification):
+        msg = expect_error(lambda: call(other, "https://example.com/n", event_types=["AssignmentSubmitted"]),
+                           "InvalidParameterValue")
+        assert '"REST"' in msg and "Transport" in msg, msg
+
+
+@check
 def final_balance():
     want = cents("10000.00")
     want -= reserve("0.25", 1) + reserve("0.05", 2) + reserve("0.05", 1) + reserve("0.10", 1)  # four HITs
@@ -696,6 +877,7 @@ def final_balance():
     want -= reserve("0.10", 1)                                            # the block check's HIT
     want -= reserve("1.50", 3)                                            # the REST HIT
     want -= reserve("0.25", 1)                                            # the boto3 HIT
+    want -= reserve("0.10", 1)                                            # the review-state check's HIT
     assert want == S["expected_balance"], (usd(want), usd(S["expected_balance"]))
     expect_balance("at the end")
     print(f"     (balance {usd(want)})")

@@ -78,7 +78,7 @@ ASSIGNMENT_EVENTS = ["AssignmentAccepted", "AssignmentAbandoned", "AssignmentRet
 HIT_EVENTS = ["HITCreated", "HITExpired", "HITReviewable", "HITExtended", "HITDisposed"]
 ALL_EVENTS = ASSIGNMENT_EVENTS + HIT_EVENTS  # every type but Ping
 
-DOC_KEYS = ["Events", "EventDocId", "CustomerId", "EventDocVersion"]
+DOC_KEYS = ["Events", "EventDocId", "SourceAccount", "CustomerId", "EventDocVersion"]
 HIT_EVENT_KEYS = ["EventType", "EventTimestamp", "HITId", "HITTypeId"]
 ASSIGNMENT_EVENT_KEYS = ["EventType", "EventTimestamp", "HITId", "AssignmentId", "HITTypeId"]
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -225,6 +225,9 @@ def check_document(doc, post, event_type, hit_id, assignment_id, hit_type_id):
     assert doc["EventDocVersion"] == VERSION, doc
     assert doc["CustomerId"] == S["rq_id"], f"CustomerId {doc['CustomerId']!r}, want the requester {S['rq_id']}"
     assert re.fullmatch(r"[A-Za-z0-9]{10,}", doc["EventDocId"] or ""), doc
+    # SourceAccount: 12 digits (MTurk's was the requester's AWS account), the same on every message of a requester.
+    assert re.fullmatch(r"[0-9]{12}", doc["SourceAccount"] or ""), doc
+    assert S.setdefault("source_account", doc["SourceAccount"]) == doc["SourceAccount"], (S["source_account"], doc)
     assert post["headers"].get("X-Hitd-Event-Doc-Id") == doc["EventDocId"], post["headers"]
     assert post["headers"].get("Content-Type", "").startswith("application/json"), post["headers"]
     assert len(doc["Events"]) >= 1, doc

@@ -303,7 +303,7 @@ def setup_requesters_and_workers():
         assert f.get("AccessKeyId") and f.get("SecretAccessKey"), f"`hitd requester create` printed {out!r}"
         S[who] = requester_client(f["AccessKeyId"], f["SecretAccessKey"])
         S[who + "_name"] = f"e2e-quals-{who}-{RUN}"
-    for who in ("ann", "ben", "cal", "dee", "eve"):
+    for who in ("ann", "ben", "cal", "dee", "eve", "fay"):
         user, pw = f"q{who}-{RUN}", f"pw-{who}-{RUN}-secret"
         out = run([HITD_BIN, "worker", "create", "--username", user, "--password", pw, *store_flags()])
         ids = re.findall(r"\bA[A-Z0-9]{13}\b", out)
@@ -522,6 +522,63 @@ def revoke_and_retake_with_no_delay_then_accept():
     S["quiz75_ann"] = accept("ann", "quiz75")
     # ben never took the quiz.
     not_qualified("ben", "quiz75", f"Quiz {RUN}")
+
+
+@check
+def site_test_page_grades_then_the_hit_is_accepted_on_the_site():
+    """fay does on the web site what ann did on the worker API: finds the
+    quiz on /qualifications, takes its test in the page (a question left
+    unanswered comes back with its error), is graded by the answer key, and
+    accepts the HIT that requires a score of 75 with its Accept button."""
+    rq, quiz = S["rq"], S["quiz"]
+    need("quiz75")
+    web = WebSession()
+    web.login(S["fay"]["user"], S["fay"]["password"])
+    # Before the test the preview says why the HIT is not available, and has no Accept button.
+    status, _, body = web.request("GET", f"/hits/{S['quiz75']}")
+    assert status == 200 and f"Quiz {RUN}" in body and "75" in body, f"preview before the test: HTTP {status}"
+    assert not any(f["action"] == f"/hits/{S['quiz75']}/accept" for f in forms_of(body)), \
+        "the preview offers Accept to a worker without the quiz"
+    status, _, body = web.request("POST", f"/hits/{S['quiz75']}/accept", [])
+    assert status == 403 and f"Quiz {RUN}" in body, f"accepting before the test: HTTP {status}"
+    # /qualifications finds the quiz; its "Take the test" button opens the test page.
+    form = web.form("/qualifications?" + urllib.parse.urlencode({"q": f"Quiz {RUN}"}), f"/qualifications/{quiz}/test")
+    status, headers, body = web.request("POST", form["action"], form_values(form))
+    loc = headers.get("Location", "")
+    assert status in (302, 303) and re.fullmatch(r"/qualifications/tests/[A-Z0-9]{30}", loc), \
+        f"Take the test: HTTP {status} to {loc!r}: {body[:200]}"
+    status, _, page = web.request("GET", loc)
+    assert status == 200 and "Time left" in page and "What is the capital of France?" in page, \
+        f"the test page: HTTP {status}"
+    test = next((f for f in forms_of(page) if f["action"] == loc and f["method"] == "post"), None)
+    assert test is not None, f"the test page has no form posting to {loc}: {forms_of(page)}"
+    radios = {(f["name"], f["value"]) for f in test["fields"] if f["type"] == "radio"}
+    assert {("capital", "paris"), ("sum", "four"), ("sum", "five")} <= radios, f"the test's radio buttons: {radios}"
+    hidden = [(f["name"], f["value"]) for f in test["fields"] if f["type"] == "hidden"]
+    # A question left unanswered: 422 and the page again, nothing graded.
+    status, _, body = web.request("POST", loc, hidden + [("capital", "paris")])
+    assert status == 422 and 'role="alert"' in body, f"a test with an answer missing: HTTP {status}"
+    expect_request_error(lambda: score(rq, quiz, "fay"), "QualificationDoesNotExist")
+    status, headers, body = web.request("POST", loc, hidden + list(RIGHT.items()))
+    assert status in (302, 303) and headers.get("Location") == loc, f"submitting the test: HTTP {status}: {body[:200]}"
+    status, _, body = web.request("GET", loc)
+    assert status == 200 and "Granted with score" in body and '<strong class="score">100</strong>' in body, \
+        f"the graded test page: HTTP {status}"
+    q = score(rq, quiz, "fay")
+    assert (q["IntegerValue"], q["Status"]) == (100, "Granted"), q
+    reqs = rq.list_qualification_requests(QualificationTypeId=quiz, MaxResults=100)["QualificationRequests"]
+    assert reqs == [], f"a test graded by its answer key is pending: {reqs}"
+    # Now the preview has the Accept button, and it works.
+    status, _, body = web.request("GET", f"/hits/{S['quiz75']}")
+    accept_form = next((f for f in forms_of(body) if f["action"] == f"/hits/{S['quiz75']}/accept"), None)
+    assert status == 200 and accept_form, f"the preview after the test has no Accept button: HTTP {status}"
+    status, headers, body = web.request("POST", accept_form["action"], form_values(accept_form))
+    loc = headers.get("Location", "")
+    assert status in (302, 303) and loc.startswith("/assignments/"), f"Accept: HTTP {status} to {loc!r}: {body[:200]}"
+    h = rq.get_hit(HITId=S["quiz75"])["HIT"]
+    assert (h["NumberOfAssignmentsPending"], h["NumberOfAssignmentsAvailable"]) == (2, 0), h  # ann's and fay's
+    status, _, body = web.request("GET", loc)
+    assert status == 200 and f"e2e quals {RUN} quiz75" in body, f"fay's assignment page: HTTP {status}"
 
 
 @check

@@ -389,8 +389,10 @@ def bonus_with_unique_request_token():
     c, sb1, token = S["sandbox"], S["sb1"], str(uuid.uuid4())
     assert pay_bonus(c, sb1["id"], 1.5, S["aid0"], "Great chat", token) is True
     expect_balance("sandbox", "a 1.5 bonus + 20 %", 180)
-    # A retry with the same token: hitd answers DuplicateRequest (docs/api.md) and pays nothing.
-    expect_request_error(lambda: pay_bonus(c, sb1["id"], 1.5, S["aid0"], "Great chat", token), "DuplicateRequest")
+    # A retry with the same token: hitd answers DuplicateRequest (docs/api.md) and pays nothing, in
+    # MTurk's words, which bonus scripts match to tell "already paid" (docs/compatibility.md).
+    msg = expect_request_error(lambda: pay_bonus(c, sb1["id"], 1.5, S["aid0"], "Great chat", token), "DuplicateRequest")
+    assert msg.startswith(f'The idempotency token "{token}" has already been processed.'), msg
     expect_balance("sandbox", "the repeated token must not pay again")
     paid = c.list_bonus_payments(AssignmentId=S["aid0"])["BonusPayments"]
     assert [(b["WorkerId"], b["BonusAmount"]) for b in paid] == [(sb1["id"], "1.50")], paid

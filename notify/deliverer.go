@@ -2,6 +2,8 @@ package notify
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -24,7 +26,7 @@ func NewDeliverer(cfg Config) *Deliverer { return &Deliverer{cfg: cfg} }
 
 // Deliver sends one message document with the events.
 func (d *Deliverer) Deliver(ctx context.Context, requesterID string, spec hitd.NotificationSpecification, eventDocID string, events []hitd.Event) error {
-	m := Message{EventDocId: eventDocID, CustomerId: requesterID, EventDocVersion: spec.Version}
+	m := Message{EventDocId: eventDocID, SourceAccount: SourceAccount(requesterID), CustomerId: requesterID, EventDocVersion: spec.Version}
 	for _, e := range events {
 		m.Events = append(m.Events, Event{EventType: e.EventType, EventTimestamp: e.EventTimestamp, HITId: e.HITId,
 			AssignmentId: e.AssignmentId, HITTypeId: e.HITTypeId})
@@ -50,3 +52,13 @@ func (d *Deliverer) Deliver(ctx context.Context, requesterID string, spec hitd.N
 }
 
 var _ hitd.Deliverer = (*Deliverer)(nil)
+
+// SourceAccount is what a requester's messages carry as SourceAccount.
+// MTurk wrote there the AWS account linked to the requester; a hitd
+// requester has none, so this is a 12-digit number derived from the
+// requester ID: the same for every message of one requester, practically
+// never the same for two, and not any real AWS account.
+func SourceAccount(requesterID string) string {
+	sum := sha256.Sum256([]byte("hitd SourceAccount\x00" + requesterID))
+	return fmt.Sprintf("%012d", binary.BigEndian.Uint64(sum[:8])%1_000_000_000_000)
+}

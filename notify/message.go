@@ -42,8 +42,9 @@ import (
 // AssignmentId is omitted when empty; consumers seen in public code read it
 // with event.get("AssignmentId") (Dallinger's recruiters.py), which accepts
 // either. SourceAccount is omitted when empty, since the documented format
-// (and the older SQS format) has no such key. Every other key is always
-// written.
+// (and the older SQS format) has no such key; the Deliverer always fills it
+// (see SourceAccount), so hitd's messages have every key of the captured
+// one. Every other key is always written.
 
 // Event is one event of a notification document.
 type Event struct {

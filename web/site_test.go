@@ -152,7 +152,8 @@ func TestListSearchSortPaginate(t *testing.T) {
 		e.createHIT(hit{title: "Transcribe a receipt", keywords: "receipt, text", reward: "0.50", max: 2})
 	}
 	e.createHIT(hit{title: "Label birds", keywords: "birds, image", reward: "1.25", max: 1})
-	for i := 0; i < 20; i++ { // fill a second page
+	for i := 0; i < 20; i++ { // fill a second page, a second apart (for "newest")
+		e.Clock.Advance(time.Second)
 		e.createHIT(hit{title: fmt.Sprintf("Filler task %d", i), keywords: "filler", reward: "0.01"})
 	}
 	anon := e.browser()
@@ -187,6 +188,9 @@ func TestListSearchSortPaginate(t *testing.T) {
 		{"/?q=nothing-matches", nil},
 		{"/?sort=reward", []string{"Label birds", "Transcribe a receipt", "Rate a song"}},
 		{"/?sort=available", []string{"Rate a song", "Transcribe a receipt"}},
+		{"/?sort=newest", []string{"Filler task 19", "Filler task 18", "Filler task 17"}},
+		{"/", []string{"Filler task 19", "Filler task 18"}}, // newest is the default
+		{"/?sort=newest&q=song", []string{"Rate a song"}},
 		{"/?sort=reward&q=song", []string{"Rate a song"}},
 	} {
 		t.Run(tc.query, func(t *testing.T) {

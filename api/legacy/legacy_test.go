@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -183,6 +184,9 @@ func TestRegisterHITTypeMatchesCreateHITType(t *testing.T) {
 		{"no reward", set("Reward.1.Amount", ""), "AWS.MechanicalTurk.MissingParameters"},
 		{"euro", set("Reward.1.CurrencyCode", "EUR"), "AWS.MechanicalTurk.InvalidParameterValue"},
 		{"duration not a number", set("AssignmentDurationInSeconds", "ten"), "AWS.MechanicalTurk.InvalidParameterValue"},
+		{"duration 31536001", set("AssignmentDurationInSeconds", "31536001"), "AWS.MechanicalTurk.ParameterOutOfRange"},
+		{"approval delay negative", set("AutoApprovalDelayInSeconds", "-1"), "AWS.MechanicalTurk.ParameterOutOfRange"},
+		{"11 requirements", requirements(base, 11), "AWS.MechanicalTurk.ParameterOutOfRange"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newClient(t, e).do("RegisterHITType", tc.kv...)
@@ -194,9 +198,20 @@ func TestRegisterHITTypeMatchesCreateHITType(t *testing.T) {
 			}
 		})
 	}
-	for _, ok := range [][]string{set("Description", strings.Repeat("d", 1999)), set("Keywords", strings.Repeat("k", 999)), set("AssignmentDurationInSeconds", "31536000"), set("Title", strings.Repeat("t", 128))} {
+	for _, ok := range [][]string{set("Description", strings.Repeat("d", 1999)), set("Keywords", strings.Repeat("k", 999)), set("AssignmentDurationInSeconds", "31536000"), set("Title", strings.Repeat("t", 128)),
+		set("AutoApprovalDelayInSeconds", "0"), requirements(base, 10)} {
 		newClient(t, e).do("RegisterHITType", ok...).ok()
 	}
+}
+
+// requirements returns kv with n QualificationRequirements added.
+func requirements(kv []string, n int) []string {
+	out := append([]string(nil), kv...)
+	for i := 1; i <= n; i++ {
+		pre := "QualificationRequirement." + strconv.Itoa(i) + "."
+		out = append(out, pre+"QualificationTypeId", "000000000000000000L0", pre+"Comparator", "GreaterThan", pre+"IntegerValue", strconv.Itoa(i))
+	}
+	return out
 }
 
 func TestCreateHITRoundTrips(t *testing.T) {

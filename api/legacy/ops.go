@@ -556,9 +556,17 @@ func getQualificationsForQualificationType(ctx context.Context, svc *hitd.Servic
 	}, nil
 }
 
+func byQualRequestSubmitTime(a, b *hitd.QualificationRequestData) int {
+	return a.SubmitTime.Compare(b.SubmitTime)
+}
+
 var qualRequestSorts = sortOrder[*hitd.QualificationRequestData]{
-	"":           func(a, b *hitd.QualificationRequestData) int { return a.SubmitTime.Compare(b.SubmitTime) },
-	"SubmitTime": func(a, b *hitd.QualificationRequestData) int { return a.SubmitTime.Compare(b.SubmitTime) },
+	"":           byQualRequestSubmitTime,
+	"SubmitTime": byQualRequestSubmitTime,
+	// boto 2's get_qualification_requests sends SortProperty=Expiration
+	// unless told otherwise; a request has no expiration, so it sorts by
+	// SubmitTime, the default.
+	"Expiration": byQualRequestSubmitTime,
 	"QualificationTypeId": func(a, b *hitd.QualificationRequestData) int {
 		return cmp.Compare(a.QualificationTypeId, b.QualificationTypeId)
 	},
@@ -616,7 +624,16 @@ func updateQualificationScore(ctx context.Context, svc *hitd.Service, c hitd.Cal
 // ---- Notifications ----
 
 func setHITTypeNotification(ctx context.Context, svc *hitd.Service, c hitd.Caller, d *decoder) (func(*xb), error) {
-	in := &hitd.UpdateNotificationSettingsInput{HITTypeId: d.str("HITTypeId"), Notification: d.notification(), Active: d.boolp("Active")}
+	active := d.boolp("Active")
+	if active == nil {
+		// boto 2's set_*_notification sends Active inside the structure,
+		// as Notification.1.Active (True).
+		active = d.boolp("Notification.1.Active")
+		if active == nil {
+			active = d.boolp("Notification.Active")
+		}
+	}
+	in := &hitd.UpdateNotificationSettingsInput{HITTypeId: d.str("HITTypeId"), Notification: d.notification(), Active: active}
 	return empty(ctx, svc, c, d, in, (*hitd.Service).UpdateNotificationSettings)
 }
 

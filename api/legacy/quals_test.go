@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/mturk"
 	"github.com/aws/aws-sdk-go-v2/service/mturk/types"
+	"github.com/hitd/hitd"
 	"github.com/hitd/hitd/internal/hitdtest"
 )
 
@@ -56,6 +57,9 @@ func TestQualificationsWorkersNotifications(t *testing.T) {
 	if r := c.do("GetQualificationRequests", "QualificationTypeId", qid).ok(); r.get("TotalNumResults") != "0" {
 		t.Fatalf("requests:\n%s", r.body)
 	}
+	// boto 2's get_qualification_requests sends SortProperty=Expiration by default.
+	c.do("GetQualificationRequests", "QualificationTypeId", qid, "SortProperty", "Expiration", "SortDirection", "Ascending", "PageSize", "10", "PageNumber", "1").ok()
+	c.do("GetQualificationRequests", "QualificationTypeId", qid, "SortProperty", "Reward").fails("AWS.MechanicalTurk.InvalidParameterValue")
 	c.do("GrantQualification", "QualificationRequestId", "NOSUCHREQUEST0000000000000000").fails("AWS.MechanicalTurk.QualificationRequestDoesNotExist")
 	c.do("RejectQualificationRequest", "QualificationRequestId", "NOSUCHREQUEST0000000000000000").fails("AWS.MechanicalTurk.QualificationRequestDoesNotExist")
 
@@ -76,6 +80,25 @@ func TestQualificationsWorkersNotifications(t *testing.T) {
 	c.do("SetHITTypeNotification", "HITTypeId", typeID, "Notification.1.Destination", "https://sqs.us-east-1.amazonaws.com/123/q",
 		"Notification.1.Transport", "SQS", "Notification.1.Version", "2006-05-05", "Notification.1.EventType.1", "AssignmentSubmitted", "Active", "True").ok()
 	c.do("SetHITTypeNotification", "HITTypeId", typeID, "Active", "False").ok()
+	if active(t, e, typeID) {
+		t.Fatal("Active=False left the settings on")
+	}
+	// boto 2 sends Active inside the structure, as Notification.1.Active.
+	c.do("SetHITTypeNotification", "HITTypeId", typeID, "Notification.1.Destination", "https://sqs.us-east-1.amazonaws.com/123/q",
+		"Notification.1.Transport", "SQS", "Notification.1.Version", "2006-05-05", "Notification.1.EventType.1", "AssignmentSubmitted",
+		"Notification.1.Active", "True").ok()
+	if !active(t, e, typeID) {
+		t.Fatal("Notification.1.Active=True left the settings off")
+	}
+	c.do("SetHITTypeNotification", "HITTypeId", typeID, "Notification.1.Active", "False").ok()
+	if active(t, e, typeID) {
+		t.Fatal("Notification.1.Active=False left the settings on")
+	}
+	// The top-level Active wins over the nested one.
+	c.do("SetHITTypeNotification", "HITTypeId", typeID, "Active", "True", "Notification.1.Active", "False").ok()
+	if !active(t, e, typeID) {
+		t.Fatal("Active=True with Notification.1.Active=False left the settings off")
+	}
 	c.do("SetHITTypeNotification", "HITTypeId", typeID, "Notification.1.Destination", "x", "Notification.1.Transport", "SQS",
 		"Notification.1.Version", "2006-05-05", "Notification.1.EventType", "AssignmentSubmitted").fails("AWS.MechanicalTurk.InvalidParameterValue")
 	c.do("SendTestEventNotification", "Notification.1.Destination", "someone@example.com", "Notification.1.Transport", "Email",
@@ -83,6 +106,24 @@ func TestQualificationsWorkersNotifications(t *testing.T) {
 
 	c.do("DisposeQualificationType", "QualificationTypeId", qid).ok()
 	c.do("GetQualificationType", "QualificationTypeId", qid).fails("AWS.MechanicalTurk.QualificationTypeDoesNotExist")
+}
+
+// active reports whether a HIT type's notification settings are on.
+func active(t *testing.T, e *hitdtest.Env, typeID string) bool {
+	t.Helper()
+	var on bool
+	err := e.Store.Read(context.Background(), func(tx hitd.Tx) error {
+		n, err := tx.NotificationSettings(context.Background(), typeID)
+		if err != nil {
+			return err
+		}
+		on = n.Active
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return on
 }
 
 // fileUploadCode is the code the SDK gets for the same GetFileUploadURL.

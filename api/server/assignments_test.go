@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -291,6 +292,168 @@ func TestFeedbackLimits(t *testing.T) {
 	}
 	_, err = e.Client.GetAssignment(ctx, &mturk.GetAssignmentInput{AssignmentId: aws.String("NOSUCHASSIGNMENT")})
 	wantTurk(t, err, "AWS.MechanicalTurk.AssignmentDoesNotExist", "NOSUCHASSIGNMENT")
+}
+
+// TestListAssignmentsForHITFiltersAndPages drives ListAssignmentsForHIT
+// through the SDK: the AssignmentStatuses filter, MaxResults pages joined by
+// NextToken (and the SDK's paginator), and what is never listed.
+func TestListAssignmentsForHITFiltersAndPages(t *testing.T) {
+	e := newWorkEnv(t)
+	ctx := context.Background()
+	h := e.createHIT(func(in *mturk.CreateHITInput) { in.MaxAssignments = aws.Int32(8) })
+	want := map[types.AssignmentStatus][]string{}
+	var held, returned string
+	for i := range 8 {
+		w := e.worker(fmt.Sprintf("lister%d", i))
+		a := e.accept(w, *h.HITId)
+		switch i {
+		case 6: // accepted, never submitted: counted as pending, not listed
+			held = a.ID
+			continue
+		case 7: // returned: not listed either
+			if err := e.Service.ReturnAssignment(ctx, w.ID, a.ID); err != nil {
+				t.Fatal(err)
+			}
+			returned = a.ID
+			continue
+		}
+		e.submit(w, a, "n", fmt.Sprint(i))
+		switch i % 3 {
+		case 0:
+			if _, err := e.Client.ApproveAssignment(ctx, &mturk.ApproveAssignmentInput{AssignmentId: &a.ID}); err != nil {
+				t.Fatal(err)
+			}
+			want[types.AssignmentStatusApproved] = append(want[types.AssignmentStatusApproved], a.ID)
+		case 1:
+			if _, err := e.Client.RejectAssignment(ctx, &mturk.RejectAssignmentInput{AssignmentId: &a.ID, RequesterFeedback: aws.String("")}); err != nil {
+				t.Fatal(err)
+			}
+			want[types.AssignmentStatusRejected] = append(want[types.AssignmentStatusRejected], a.ID)
+		default:
+			want[types.AssignmentStatusSubmitted] = append(want[types.AssignmentStatusSubmitted], a.ID)
+		}
+	}
+	// 0,3 approved; 1,4 rejected; 2,5 submitted; 6 held; 7 returned.
+	wantStatus(t, e.getHIT(*h.HITId), types.HITStatusAssignable, 1, 1, 4)
+
+	// all returns every page of the listing, checking each page's size.
+	all := func(statuses []types.AssignmentStatus, max int32) (ids []string, st []types.AssignmentStatus, pages int) {
+		t.Helper()
+		p := mturk.NewListAssignmentsForHITPaginator(e.Client, &mturk.ListAssignmentsForHITInput{HITId: h.HITId, AssignmentStatuses: statuses, MaxResults: aws.Int32(max)})
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages++
+			if len(out.Assignments) > int(max) || aws.ToInt32(out.NumResults) != int32(len(out.Assignments)) {
+				t.Fatalf("page of %d assignments, NumResults %d, MaxResults %d", len(out.Assignments), aws.ToInt32(out.NumResults), max)
+			}
+			for _, a := range out.Assignments {
+				ids = append(ids, aws.ToString(a.AssignmentId))
+				st = append(st, a.AssignmentStatus)
+			}
+		}
+		return ids, st, pages
+	}
+	sorted := func(s []string) []string { s = append([]string(nil), s...); slices.Sort(s); return s }
+	union := func(sts ...types.AssignmentStatus) []string {
+		var out []string
+		for _, s := range sts {
+			out = append(out, want[s]...)
+		}
+		return sorted(out)
+	}
+	for _, tc := range []struct {
+		statuses []types.AssignmentStatus
+		max      int32
+		want     []string
+	}{
+		{nil, 100, union(types.AssignmentStatusSubmitted, types.AssignmentStatusApproved, types.AssignmentStatusRejected)},
+		{nil, 4, union(types.AssignmentStatusSubmitted, types.AssignmentStatusApproved, types.AssignmentStatusRejected)},
+		{nil, 1, union(types.AssignmentStatusSubmitted, types.AssignmentStatusApproved, types.AssignmentStatusRejected)},
+		{[]types.AssignmentStatus{types.AssignmentStatusSubmitted}, 10, union(types.AssignmentStatusSubmitted)},
+		{[]types.AssignmentStatus{types.AssignmentStatusApproved}, 1, union(types.AssignmentStatusApproved)},
+		{[]types.AssignmentStatus{types.AssignmentStatusRejected}, 10, union(types.AssignmentStatusRejected)},
+		{[]types.AssignmentStatus{types.AssignmentStatusApproved, types.AssignmentStatusRejected}, 3, union(types.AssignmentStatusApproved, types.AssignmentStatusRejected)},
+	} {
+		t.Run(fmt.Sprintf("%v/max%d", tc.statuses, tc.max), func(t *testing.T) {
+			ids, st, pages := all(tc.statuses, tc.max)
+			if got := sorted(ids); !slices.Equal(got, tc.want) {
+				t.Fatalf("listed %v, want %v", got, tc.want)
+			}
+			if len(slices.Compact(sorted(ids))) != len(ids) {
+				t.Fatalf("an assignment is on two pages: %v", ids)
+			}
+			if minPages := (len(tc.want) + int(tc.max) - 1) / int(tc.max); pages < minPages {
+				t.Fatalf("%d pages for %d assignments at %d a page", pages, len(tc.want), tc.max)
+			}
+			for i, s := range st {
+				if len(tc.statuses) > 0 && !slices.Contains(tc.statuses, s) {
+					t.Errorf("%s is %s, outside the filter %v", ids[i], s, tc.statuses)
+				}
+			}
+			if slices.Contains(ids, held) || slices.Contains(ids, returned) {
+				t.Errorf("accepted or returned assignments listed: %v", ids)
+			}
+		})
+	}
+
+	// One page by hand: MaxResults and NextToken as the wire has them.
+	p1, err := e.Client.ListAssignmentsForHIT(ctx, &mturk.ListAssignmentsForHITInput{HITId: h.HITId, MaxResults: aws.Int32(2)})
+	if err != nil || len(p1.Assignments) != 2 || p1.NextToken == nil {
+		t.Fatalf("first page: %+v %v", p1, err)
+	}
+	p2, err := e.Client.ListAssignmentsForHIT(ctx, &mturk.ListAssignmentsForHITInput{HITId: h.HITId, MaxResults: aws.Int32(2), NextToken: p1.NextToken})
+	if err != nil || len(p2.Assignments) != 2 || aws.ToString(p2.Assignments[0].AssignmentId) == aws.ToString(p1.Assignments[0].AssignmentId) {
+		t.Fatalf("second page: %+v %v", p2, err)
+	}
+
+	_, err = e.Client.ListAssignmentsForHIT(ctx, &mturk.ListAssignmentsForHITInput{HITId: h.HITId, AssignmentStatuses: []types.AssignmentStatus{"Accepted"}})
+	wantTurk(t, err, "AWS.MechanicalTurk.InvalidParameterValue", "AssignmentStatuses")
+	_, err = e.Client.ListAssignmentsForHIT(ctx, &mturk.ListAssignmentsForHITInput{HITId: h.HITId, MaxResults: aws.Int32(101)})
+	wantTurk(t, err, "AWS.MechanicalTurk.ParameterOutOfRange", "MaxResults")
+	_, err = e.Client.ListAssignmentsForHIT(ctx, &mturk.ListAssignmentsForHITInput{HITId: h.HITId, NextToken: aws.String("not-a-token")})
+	wantTurk(t, err, "AWS.MechanicalTurk.InvalidParameterValue", "NextToken")
+}
+
+// TestAutoApprovalAtTheSecond: AutoApprovalTime is SubmitTime +
+// AutoApprovalDelayInSeconds, and the scheduler's RunOnce approves the
+// assignment at that instant, not a second before.
+func TestAutoApprovalAtTheSecond(t *testing.T) {
+	e := newWorkEnv(t)
+	ctx := context.Background()
+	const delay = 2 * 3600
+	h := e.createHIT(func(in *mturk.CreateHITInput) { in.AutoApprovalDelayInSeconds = aws.Int64(delay) })
+	w := e.worker("punctual")
+	a := e.accept(w, *h.HITId)
+	e.Clock.Advance(17 * time.Second)
+	e.submit(w, a, "x", "1")
+	got, err := e.Client.GetAssignment(ctx, &mturk.GetAssignmentInput{AssignmentId: &a.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	submitted, autoAt := aws.ToTime(got.Assignment.SubmitTime), aws.ToTime(got.Assignment.AutoApprovalTime)
+	if !autoAt.Equal(submitted.Add(delay * time.Second)) {
+		t.Fatalf("AutoApprovalTime %v, want SubmitTime %v + %ds", autoAt, submitted, delay)
+	}
+	before, err := e.sched.RunOnce(ctx, autoAt.Add(-time.Second))
+	if err != nil || before.AutoApproved != 0 {
+		t.Fatalf("a second early: %+v %v", before, err)
+	}
+	at, err := e.sched.RunOnce(ctx, autoAt)
+	if err != nil || at.AutoApproved != 1 {
+		t.Fatalf("at AutoApprovalTime: %+v %v", at, err)
+	}
+	e.Clock.Set(autoAt)
+	got, err = e.Client.GetAssignment(ctx, &mturk.GetAssignmentInput{AssignmentId: &a.ID})
+	if err != nil || got.Assignment.AssignmentStatus != types.AssignmentStatusApproved || got.Assignment.ApprovalTime == nil {
+		t.Fatalf("after auto-approval: %+v %v", got, err)
+	}
+	if p, _ := e.Service.WorkerProfile(ctx, w.ID); p.Worker.Earnings != 5 || p.Worker.Approved != 1 {
+		t.Fatalf("the worker was not paid the 0.05 reward: %+v", p.Worker)
+	}
+	e.audit()
 }
 
 func TestAutoApprovalAndAbandonment(t *testing.T) {

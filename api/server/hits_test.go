@@ -631,8 +631,8 @@ func TestGetAccountBalance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if aws.ToString(out.AvailableBalance) != "10000.00" {
-		t.Errorf("AvailableBalance = %q", aws.ToString(out.AvailableBalance))
+	if aws.ToString(out.AvailableBalance) != "10000.00" || out.OnHoldBalance != nil {
+		t.Errorf("AvailableBalance = %q, OnHoldBalance = %v (docs/api.md: never sent)", aws.ToString(out.AvailableBalance), out.OnHoldBalance)
 	}
 }
 

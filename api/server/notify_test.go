@@ -25,7 +25,7 @@ type delivered struct {
 	Events []struct {
 		EventType, EventTimestamp, HITId, AssignmentId, HITTypeId string
 	}
-	EventDocId, CustomerId, EventDocVersion string
+	EventDocId, SourceAccount, CustomerId, EventDocVersion string
 }
 
 func decodeAll(t *testing.T, bodies []string) (events []string, docs []delivered) {
@@ -91,6 +91,16 @@ func TestNotificationSettingsValidation(t *testing.T) {
 	events, docs := decodeAll(t, sqs.Messages())
 	if len(events) != 1 || events[0] != "Ping" || docs[0].EventDocVersion != "2006-05-05" || docs[0].CustomerId != e.Root.ID || docs[0].EventDocId == "" {
 		t.Fatalf("ping %v %+v", events, docs)
+	}
+	// MTurk's keys, in MTurk's order, SourceAccount included.
+	body := sqs.Messages()[0]
+	if docs[0].SourceAccount != notify.SourceAccount(e.Root.ID) || len(docs[0].SourceAccount) != 12 ||
+		!strings.HasPrefix(body, `{"Events":[{"EventType":"Ping","EventTimestamp":"`) ||
+		!strings.Contains(body, `"EventDocId":"`+docs[0].EventDocId+`","SourceAccount":"`+docs[0].SourceAccount+`","CustomerId":"`+e.Root.ID+`","EventDocVersion":"2006-05-05"}`) {
+		t.Fatalf("ping document %s", body)
+	}
+	if other := notify.SourceAccount("A" + e.Root.ID); other == docs[0].SourceAccount {
+		t.Fatalf("two requesters share SourceAccount %s", other)
 	}
 	sqs.FailNext(1, 400)
 	_, err = e.Client.SendTestEventNotification(ctx, &mturk.SendTestEventNotificationInput{Notification: spec(nil), TestEventType: types.EventTypeAssignmentSubmitted})

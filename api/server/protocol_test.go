@@ -172,7 +172,7 @@ func TestREST(t *testing.T) {
 		}, 404, "RequestError"},
 		{"bad input is 400", func() *http.Request { return restReq(t, env, "/v1/list-hits", `{"MaxResults":1000}`) }, 400, "RequestError"},
 		{"unknown operation is 404", func() *http.Request { return restReq(t, env, "/v1/launch-rockets", `{}`) }, 404, "UnknownOperationException"},
-		{"not implemented is 400", func() *http.Request { return restReq(t, env, "/v1/list-qualification-types", `{}`) }, 400, "RequestError"},
+		{"missing parameter is 400", func() *http.Request { return restReq(t, env, "/v1/list-qualification-types", `{}`) }, 400, "RequestError"},
 		{"no credentials is 401", func() *http.Request {
 			r := restReq(t, env, "/v1/get-account-balance", `{}`)
 			r.Header.Del("Authorization")

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -103,6 +104,41 @@ func TestQualificationTypeLifecycle(t *testing.T) {
 	if got := names(&mturk.ListQualificationTypesInput{MustBeRequestable: aws.Bool(false), MaxResults: aws.Int32(3)}); len(got) != 3 {
 		t.Fatalf("page %v", got)
 	}
+	// Pages of one, followed by NextToken, list every type once, in
+	// creation order, with any filter kept.
+	for _, tc := range []struct {
+		in   mturk.ListQualificationTypesInput
+		want []string
+	}{
+		{mturk.ListQualificationTypesInput{MustBeRequestable: aws.Bool(false)}, []string{"English speaker", "English speaker", "Quiz", "Auto"}},
+		{mturk.ListQualificationTypesInput{MustBeRequestable: aws.Bool(true), MustBeOwnedByCaller: aws.Bool(true)}, []string{"English speaker", "Quiz"}},
+	} {
+		var got []string
+		in := tc.in
+		in.MaxResults = aws.Int32(1)
+		for pages := 0; ; pages++ {
+			if pages > len(tc.want) {
+				t.Fatalf("NextToken never ends: %v", got)
+			}
+			out, err := e.Client.ListQualificationTypes(ctx, &in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out.QualificationTypes) > 1 || aws.ToInt32(out.NumResults) != int32(len(out.QualificationTypes)) {
+				t.Fatalf("page of %d (NumResults %d) with MaxResults 1", len(out.QualificationTypes), aws.ToInt32(out.NumResults))
+			}
+			for _, q := range out.QualificationTypes {
+				got = append(got, *q.Name)
+			}
+			if out.NextToken == nil {
+				break
+			}
+			in.NextToken = out.NextToken
+		}
+		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("paged %+v: %q, want %q", tc.in, got, tc.want)
+		}
+	}
 
 	// Update: only the owner; Test changes are validated.
 	up, err := e.Client.UpdateQualificationType(ctx, &mturk.UpdateQualificationTypeInput{QualificationTypeId: q.QualificationTypeId,
@@ -175,6 +211,15 @@ func TestQualificationGrants(t *testing.T) {
 	if msgs, _ := e.Service.WorkerMessages(ctx, v.ID, 5); len(msgs) != 0 {
 		t.Fatalf("SendNotification=false still notified: %d", len(msgs))
 	}
+	// Without SendNotification the worker is told: MTurk's default is true.
+	d := e.worker("dana")
+	if _, err := e.Client.AssociateQualificationWithWorker(ctx, &mturk.AssociateQualificationWithWorkerInput{
+		QualificationTypeId: q.QualificationTypeId, WorkerId: &d.ID, IntegerValue: aws.Int32(3)}); err != nil {
+		t.Fatal(err)
+	}
+	if msgs, _ := e.Service.WorkerMessages(ctx, d.ID, 5); len(msgs) != 1 || msgs[0].Subject != "Qualification granted: Skilled" {
+		t.Fatalf("SendNotification absent: %+v", msgs)
+	}
 	// Re-associating replaces the value.
 	if err := assoc(w.ID, aws.Int32(90), false); err != nil {
 		t.Fatal(err)
@@ -200,13 +245,13 @@ func TestQualificationGrants(t *testing.T) {
 		}
 		return m
 	}
-	if got := list(types.QualificationStatusGranted); len(got) != 1 || got[w.ID] != 90 {
+	if got := list(types.QualificationStatusGranted); len(got) != 2 || got[w.ID] != 90 || got[d.ID] != 3 {
 		t.Fatalf("granted %v", got)
 	}
 	if got := list(types.QualificationStatusRevoked); len(got) != 1 {
 		t.Fatalf("revoked %v", got)
 	}
-	if got := list(""); len(got) != 2 {
+	if got := list(""); len(got) != 3 {
 		t.Fatalf("all %v", got)
 	}
 	// Only the owner manages grants.

@@ -279,3 +279,138 @@ func TestPluralityDisregardsLowKnownAnswerScores(t *testing.T) {
 		}
 	}
 }
+
+// TestSimplePluralityParameters covers what TestSimplePlurality cannot tell
+// apart: DisregardAssignmentIfRejected (on and off give different
+// pluralities), RejectReason reaching the worker, ExtendMinimumTimeInSeconds
+// keeping the extended HIT open, and ExtendMaximumAssignments refusing an
+// extension as a Failed action.
+func TestSimplePluralityParameters(t *testing.T) {
+	e := newWorkEnv(t)
+	ctx := context.Background()
+	feedback := func(id string) (types.AssignmentStatus, string) {
+		t.Helper()
+		out, err := e.Client.GetAssignment(ctx, &mturk.GetAssignmentInput{AssignmentId: &id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Assignment.AssignmentStatus, aws.ToString(out.Assignment.RequesterFeedback)
+	}
+
+	// Answers red, blue, blue; the requester rejects both blues before the
+	// scheduler runs the policy. Disregarding rejected work, red is
+	// unanimous; counting it, blue wins two to one.
+	for n, tc := range []struct {
+		disregard                  []string // the parameter's values; nil: not given (false)
+		plurality, agreement, rRed string
+	}{
+		{[]string{"true"}, "red", "100", "100"},
+		{[]string{"TRUE"}, "red", "100", "100"},
+		{[]string{"false"}, "blue", "66", "0"},
+		{nil, "blue", "66", "0"},
+	} {
+		params := []types.PolicyParameter{param("QuestionIds", "colour"), param("QuestionAgreementThreshold", "60")}
+		if tc.disregard != nil {
+			params = append(params, param("DisregardAssignmentIfRejected", tc.disregard...))
+		}
+		h := e.createHIT(func(in *mturk.CreateHITInput) { in.HITReviewPolicy = plurality(params...) })
+		var ids []string
+		for i, colour := range []string{"red", "blue", "blue"} {
+			w := e.worker(fmt.Sprintf("disregard-%d-%d", n, i))
+			a := e.accept(w, *h.HITId)
+			e.submit(w, a, "colour", colour)
+			ids = append(ids, a.ID)
+		}
+		for _, id := range ids[1:] {
+			if _, err := e.Client.RejectAssignment(ctx, &mturk.RejectAssignmentInput{AssignmentId: aws.String(id), RequesterFeedback: aws.String("no")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if st := e.runDue(); st.Reviewed != 1 {
+			t.Fatalf("DisregardAssignmentIfRejected %v: pass %+v", tc.disregard, st)
+		}
+		results, _ := e.report(*h.HITId, types.ReviewPolicyLevelHit)
+		joined := strings.Join(results, " ")
+		for _, want := range []string{"/colour/PluralityAnswer=" + tc.plurality, "/colour/AgreementScore=" + tc.agreement,
+			ids[0] + "//WorkerAgreementScore=" + tc.rRed} {
+			if !strings.Contains(joined, want) {
+				t.Errorf("DisregardAssignmentIfRejected %v: results lack %s: %v", tc.disregard, want, results)
+			}
+		}
+		if disregarded := tc.plurality == "red"; disregarded == strings.Contains(joined, ids[1]) {
+			t.Errorf("DisregardAssignmentIfRejected %v: rejected assignment scored: %t, want %t: %v", tc.disregard, !disregarded, !disregarded, results)
+		}
+	}
+
+	// RejectReason is the rejected worker's feedback; ExtendMinimumTimeInSeconds
+	// keeps the extended HIT open that long from the policy's run, beyond its
+	// own expiry; the next run finds ExtendMaximumAssignments reached.
+	const reason = "The others saw something else"
+	h := e.createHIT(func(in *mturk.CreateHITInput) {
+		in.MaxAssignments, in.LifetimeInSeconds = aws.Int32(2), aws.Int64(600)
+		in.HITReviewPolicy = plurality(param("QuestionIds", "colour"), param("QuestionAgreementThreshold", "100"),
+			param("RejectIfWorkerAgreementScoreIsLessThan", "100"), param("RejectReason", reason),
+			param("ExtendIfHITAgreementScoreIsLessThan", "100"), param("ExtendMaximumAssignments", "3"),
+			param("ExtendMinimumTimeInSeconds", "86400"))
+	})
+	var ids []string
+	for i, colour := range []string{"red", "blue"} {
+		w := e.worker(fmt.Sprintf("extend-%d", i))
+		a := e.accept(w, *h.HITId)
+		e.submit(w, a, "colour", colour)
+		ids = append(ids, a.ID)
+	}
+	ran := e.Clock.Now()
+	if st := e.runDue(); st.Reviewed != 1 {
+		t.Fatalf("first pass %+v", st)
+	}
+	// 50 % agreement: nothing agreed, so no worker is scored or rejected;
+	// the HIT is extended to 3 assignments and open a day from now.
+	got := e.getHIT(*h.HITId)
+	if aws.ToInt32(got.MaxAssignments) != 3 || got.HITStatus != types.HITStatusAssignable || got.Expiration.Before(ran.Add(86400*time.Second)) {
+		t.Fatalf("after the extension: %d assignments, %s, expires %v (policy ran %v)", aws.ToInt32(got.MaxAssignments), got.HITStatus, got.Expiration, ran)
+	}
+	w := e.worker("extend-late")
+	late := e.accept(w, *h.HITId)
+	e.submit(w, late, "colour", "red")
+	if st := e.runDue(); st.Reviewed != 1 {
+		t.Fatalf("second pass %+v", st)
+	}
+	// Red 2 of 3 is still under 100 %: nothing agreed again, and the HIT is
+	// at ExtendMaximumAssignments, so the extension fails.
+	_, actions := e.report(*h.HITId, types.ReviewPolicyLevelHit)
+	var names []string
+	for _, a := range actions {
+		names = append(names, fmt.Sprintf("%s:%s:%s", *a.ActionName, a.Status, aws.ToString(a.ErrorCode)))
+	}
+	want := "extend:Succeeded: extend:Failed:" + string(hitd.ErrInvalidMaxAssignmentsInc)
+	if strings.Join(names, " ") != want {
+		t.Fatalf("actions %v, want %s", names, want)
+	}
+	if got := e.getHIT(*h.HITId); aws.ToInt32(got.MaxAssignments) != 3 || got.HITStatus != types.HITStatusReviewable {
+		t.Fatalf("after the failed extension: %d assignments, %s", aws.ToInt32(got.MaxAssignments), got.HITStatus)
+	}
+
+	// With a threshold the answers meet, RejectReason goes to the worker who disagreed.
+	h = e.createHIT(func(in *mturk.CreateHITInput) {
+		in.HITReviewPolicy = plurality(param("QuestionIds", "colour"), param("QuestionAgreementThreshold", "60"),
+			param("RejectIfWorkerAgreementScoreIsLessThan", "100"), param("RejectReason", reason))
+	})
+	ids = nil
+	for i, colour := range []string{"red", "red", "blue"} {
+		w := e.worker(fmt.Sprintf("reason-%d", i))
+		a := e.accept(w, *h.HITId)
+		e.submit(w, a, "colour", colour)
+		ids = append(ids, a.ID)
+	}
+	if st := e.runDue(); st.Reviewed != 1 {
+		t.Fatalf("reason pass %+v", st)
+	}
+	for i, want := range []types.AssignmentStatus{types.AssignmentStatusSubmitted, types.AssignmentStatusSubmitted, types.AssignmentStatusRejected} {
+		st, fb := feedback(ids[i])
+		if st != want || (want == types.AssignmentStatusRejected) != (fb == reason) {
+			t.Errorf("assignment %d: %s %q, want %s (feedback %q when rejected)", i, st, fb, want, reason)
+		}
+	}
+	e.audit()
+}

@@ -2,6 +2,7 @@ package workerapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -458,5 +459,93 @@ func TestConcurrentAccept(t *testing.T) {
 	}
 	if p, av := aws.ToInt32(got.HIT.NumberOfAssignmentsPending), aws.ToInt32(got.HIT.NumberOfAssignmentsAvailable); p != slots || av != 0 {
 		t.Fatalf("HIT pending %d available %d, want %d and 0", p, av, slots)
+	}
+}
+
+// TestConcurrentAcceptSameWorker: each worker races many accepts of one HIT
+// against itself over HTTP; every worker gets exactly one assignment, the
+// rest are 409 AlreadyAccepted, and the HIT's counts add up.
+func TestConcurrentAcceptSameWorker(t *testing.T) {
+	e := newEnv(t)
+	const workers, each, slots = 10, 25, 20 // 250 concurrent accepts
+	h := e.createHIT(htmlQ, func(in *mturk.CreateHITInput) { in.MaxAssignments = aws.Int32(slots) })
+	hitID := aws.ToString(h.HITId)
+	tokens := make([]string, workers)
+	for i := range tokens {
+		_, tokens[i] = e.worker(fmt.Sprintf("self%02d", i))
+	}
+	type result struct {
+		status int
+		body   string
+	}
+	results := make([][]result, workers)
+	for i := range results {
+		results[i] = make([]result, each)
+	}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range workers {
+		for j := range each {
+			wg.Go(func() {
+				<-start
+				req, _ := http.NewRequest("POST", e.base+"/hits/"+hitID+"/accept", nil)
+				req.Header.Set("Authorization", "Bearer "+tokens[i])
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					results[i][j] = result{0, err.Error()}
+					return
+				}
+				defer res.Body.Close()
+				b, _ := io.ReadAll(res.Body)
+				results[i][j] = result{res.StatusCode, string(b)}
+			})
+		}
+	}
+	close(start)
+	wg.Wait()
+	assignments := map[string]bool{}
+	for i, rs := range results {
+		won := 0
+		for _, r := range rs {
+			switch {
+			case r.status == 200:
+				won++
+				var out struct {
+					AssignmentID string `json:"assignmentId"`
+				}
+				if err := json.Unmarshal([]byte(r.body), &out); err != nil || out.AssignmentID == "" {
+					t.Errorf("worker %d: accept answered %s", i, r.body)
+				}
+				assignments[out.AssignmentID] = true
+			case r.status == 409 && strings.Contains(r.body, string(hitd.ErrAlreadyAccepted)):
+			default:
+				t.Errorf("worker %d: status %d %s", i, r.status, r.body)
+			}
+		}
+		if won != 1 {
+			t.Errorf("worker %d won %d of %d concurrent accepts of one HIT, want exactly 1", i, won, each)
+		}
+	}
+	if len(assignments) != workers {
+		t.Errorf("%d distinct assignments, want %d", len(assignments), workers)
+	}
+	got, err := e.Client.GetHIT(context.Background(), &mturk.GetHITInput{HITId: aws.String(hitID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, av := aws.ToInt32(got.HIT.NumberOfAssignmentsPending), aws.ToInt32(got.HIT.NumberOfAssignmentsAvailable); p != workers || av != slots-workers {
+		t.Fatalf("HIT pending %d available %d, want %d and %d", p, av, workers, slots-workers)
+	}
+	// Each worker's own listing shows the one assignment.
+	for i, tok := range tokens {
+		var page struct {
+			Assignments []struct {
+				HITID string `json:"hitId"`
+			} `json:"assignments"`
+		}
+		e.do("GET", "/assignments", tok, nil).decode(t, 200, &page)
+		if len(page.Assignments) != 1 || page.Assignments[0].HITID != hitID {
+			t.Errorf("worker %d lists %+v", i, page.Assignments)
+		}
 	}
 }

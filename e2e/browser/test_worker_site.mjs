@@ -1,6 +1,8 @@
 // End-to-end test of hitd's worker web site in headless Chromium
 // (playwright-core driving Debian's /usr/bin/chromium; no browser is
-// downloaded), with the requester side done by the AWS SDK for JavaScript v3.
+// downloaded), with the requester side done by boto3 (e2e/browser_boto3.py:
+// posting the HITs, and reviewing the work at the end) and by the AWS SDK
+// for JavaScript v3 (the checks in between).
 //
 // Against a running server it: signs a worker up on /signup; finds a HIT
 // group on / and previews it; accepts and works
@@ -12,12 +14,15 @@
 //   (d) a hostile HTMLQuestion that tries to read the site's cookie, its
 //       parent page, fetch the worker's pages and accept another HIT;
 // then checks with the SDK that every assignment is Submitted with the
-// answers typed, and that the hostile page got nothing. Screenshots of the
+// answers typed, and that the hostile page got nothing; last, boto3 reads the
+// answers (with xmltodict), approves two assignments and rejects two, and the
+// worker's /profile and /my show the outcome. Screenshots of the
 // HIT list and of a work page, phone-sized and laptop-sized, go to a temp
 // directory whose paths are printed.
 //
 // Usage: node test_worker_site.mjs   (from e2e/run.sh)
-// Environment: HITD_ENDPOINT, HITD_KEY, HITD_SECRET (root requester), HITD_BIN
+// Environment: HITD_ENDPOINT, HITD_KEY, HITD_SECRET (root requester), PYTHON
+// (a python3 with boto3; default python3), HITD_BIN
 // and HITD_DATA_DIR (for `hitd worker invite` if sign-up needs an invite),
 // CHROMIUM (default /usr/bin/chromium), HITD_E2E_SHOTS (screenshot directory;
 // default a new temp directory), HITD_E2E_CONTENT_ORIGIN (set when the server
@@ -30,9 +35,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import {
-  CreateHITCommand, GetHITCommand, GetAssignmentCommand, NotifyWorkersCommand,
+  GetHITCommand, GetAssignmentCommand, NotifyWorkersCommand,
 } from '@aws-sdk/client-mturk';
 import { mturkClient, listAssignments } from './sdk_cli.mjs';
 
@@ -268,6 +274,17 @@ function startTaskServer() {
   });
 }
 
+// boto3 (e2e/browser_boto3.py): cmd is create-hits or review, input its JSON.
+const BOTO3 = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'browser_boto3.py');
+function boto3(cmd, input) {
+  try {
+    return execFileSync(process.env.PYTHON || 'python3', [BOTO3, cmd],
+      { input: JSON.stringify(input), encoding: 'utf8', timeout: 120000 });
+  } catch (err) {
+    throw new Error(`browser_boto3.py ${cmd} exited ${err.status}: ${err.stdout ?? ''}${err.stderr ?? ''}`);
+  }
+}
+
 function hitd(...args) {
   const bin = process.env.HITD_BIN || 'hitd';
   const flags = process.env.HITD_DATA_DIR ? ['--data-dir', process.env.HITD_DATA_DIR] : [];
@@ -325,21 +342,28 @@ async function main() {
     const consoleErrors = [];
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
 
-    await step('requester posts five HITs with the JavaScript SDK', async () => {
+    await step('requester posts five HITs with boto3', async () => {
       const base = {
         Description: `Browser e2e ${RUN}`, Keywords: `e2e, browser, ${RUN}`, AssignmentDurationInSeconds: 600,
         LifetimeInSeconds: 3600, MaxAssignments: 1,
       };
-      const post = async (name, reward, Question) => {
-        const out = await rq.send(new CreateHITCommand({ ...base, Title: `e2e web ${RUN} ${name}`, Reward: reward, Question }));
-        S[name] = out.HIT.HITId;
-        S[`${name}Type`] = out.HIT.HITTypeId;
+      const post = (hits) => {
+        const out = JSON.parse(boto3('create-hits',
+          hits.map(([name, Reward, Question]) => ({ ...base, Title: `e2e web ${RUN} ${name}`, Reward, Question }))));
+        hits.forEach(([name], i) => {
+          S[name] = out[i].HITId;
+          S[`${name}Type`] = out[i].HITTypeId;
+        });
       };
-      await post('animal', '0.40', ANIMAL_HTML);
-      await post('rating', '0.30', externalQuestion(`${task.origin}/task?batch=b7&x=1`));
-      await post('form', '0.60', QUESTION_FORM);
-      await post('other', '0.20', externalQuestion(`${task.origin}/task?batch=other`));
-      await post('hostile', '0.10', hostileHTML(S.other));
+      post([
+        ['animal', '0.40', ANIMAL_HTML],
+        ['rating', '0.30', externalQuestion(`${task.origin}/task?batch=b7&x=1`)],
+        ['form', '0.60', QUESTION_FORM],
+        ['other', '0.20', externalQuestion(`${task.origin}/task?batch=other`)],
+      ]);
+      post([['hostile', '0.10', hostileHTML(S.other)]]); // it names the other HIT
+      // The JavaScript SDK sees what boto3 made.
+      eq((await rq.send(new GetHITCommand({ HITId: S.animal }))).HIT.Title, `e2e web ${RUN} animal`, 'title via the JS SDK');
     });
 
     await step('sign up on /signup', async () => {
@@ -577,6 +601,30 @@ async function main() {
       await page.waitForLoadState();
       await page.goto(`${SITE}/my`);
       assert(/\/login/.test(page.url()), `after logging out /my went to ${page.url()}`);
+    });
+
+    await step('the requester reviews with boto3; /profile and /my show the outcome', async () => {
+      const [user, password, workerId] = need('user', 'password', 'workerId');
+      const keys = ['animal', 'rating', 'form', 'hostile', 'animalType', 'animalA', 'ratingA', 'formA', 'hostileA'];
+      const out = boto3('review', { ...Object.fromEntries(keys.map((k) => [k, need(k)[0]])), user, password, workerId });
+      for (const line of out.trim().split('\n')) console.log(`     ${line}`);
+      await page.goto(`${SITE}/login`);
+      await page.fill('#username', user);
+      await page.fill('#password', password);
+      await page.getByRole('button', { name: /log in/i }).click();
+      await page.locator('header').getByText(user).waitFor();
+      await page.goto(`${SITE}/profile`);
+      const profile = await page.locator('main').innerText();
+      for (const want of [/Earnings\s*\$0\.70/, /Submitted\s*4/, /Approved\s*2/, /Rejected\s*2/]) {
+        assert(want.test(profile), `/profile lacks ${want}: ${profile.slice(0, 400)}`);
+      }
+      await page.goto(`${SITE}/my`);
+      for (const [n, status] of [['animal', 'Approved'], ['rating', 'Approved'], ['form', 'Rejected'], ['hostile', 'Rejected']]) {
+        const card = page.locator('li.assignment', { hasText: `e2e web ${RUN} ${n}` });
+        eq((await card.locator('.status').allInnerTexts()).map((x) => x.trim()), [status], `/my status of ${n}`);
+      }
+      const animal = page.locator('li.assignment', { hasText: `e2e web ${RUN} animal` });
+      await animal.locator('.feedback').filter({ hasText: 'Zebra it is.' }).waitFor(); // the requester's feedback
     });
 
     await step('no script errors on the site\'s own pages', async () => {
