@@ -132,9 +132,20 @@ func (h *HIT) StatusAt(now time.Time) HITStatus {
 		return HITStatusAssignable
 	case h.Pending > 0:
 		return HITStatusUnassignable
+	case h.PolicyPending():
+		return HITStatusReviewing
 	default:
 		return HITStatusReviewable
 	}
+}
+
+// PolicyPending reports whether h has a HIT-level review policy that has
+// not run yet on work it holds. A HIT that would otherwise be Reviewable
+// is Reviewing until the scheduler runs the policy (as on MTurk); a HIT
+// that expired with no work submitted has nothing to review. The SQL in
+// internal/sqltx (ListReviewableHITs, HITsDueForReview) mirrors this.
+func (h *HIT) PolicyPending() bool {
+	return h.HITReviewPolicy != nil && !h.HITPolicyDone && h.Submitted+h.Completed > 0
 }
 
 // Locale is a country and optional subdivision (ISO 3166 / 3166-2 codes).

@@ -683,7 +683,9 @@ func (s *Service) UpdateHITTypeOfHIT(ctx context.Context, c Caller, in *UpdateHI
 }
 
 // UpdateHITReviewStatus moves a Reviewable HIT to Reviewing, or with Revert
-// a Reviewing HIT back to Reviewable.
+// a Reviewing HIT back to Reviewable. A HIT that is Reviewing because its
+// HIT-level review policy has not run yet (HIT.PolicyPending) cannot be
+// reverted: it becomes Reviewable when the policy has run.
 func (s *Service) UpdateHITReviewStatus(ctx context.Context, c Caller, in *UpdateHITReviewStatusInput) (*Empty, error) {
 	revert := in.Revert != nil && *in.Revert
 	err := s.store.Write(ctx, func(tx Tx) error {
@@ -695,6 +697,8 @@ func (s *Service) UpdateHITReviewStatus(ctx context.Context, c Caller, in *Updat
 		switch {
 		case !revert && st == HITStatusReviewable:
 			h.Reviewing = true
+		case revert && st == HITStatusReviewing && !h.Reviewing && h.PolicyPending():
+			return Errorf(ErrInvalidHITState, "This HIT is currently in the state 'Reviewing' until its HIT review policy has run.  It becomes Reviewable then; Revert=true cannot move it sooner.")
 		case revert && st == HITStatusReviewing:
 			h.Reviewing = false
 		case revert:

@@ -13,7 +13,8 @@ import (
 // assignment-level policy (ScoreMyKnownAnswers) runs in the transaction
 // that submits an assignment; the HIT-level policy (SimplePlurality) runs
 // in the scheduler's transaction once the HIT is reviewable, so nobody
-// sees it half-applied (the HIT is, in effect, Reviewing while it runs).
+// sees it half-applied; until it has run the HIT reports Reviewing
+// (HIT.PolicyPending).
 // Their approvals, rejections and extensions go through the same code as
 // the requester's own calls: money, counts and ledger entries included.
 
@@ -129,12 +130,19 @@ func (s *Service) runKnownAnswers(ctx context.Context, tx Tx, h *HIT, w *Worker,
 	return run.save(ctx, tx)
 }
 
-// runPlurality applies SimplePlurality to a HIT that became reviewable.
+// runPlurality applies SimplePlurality to a HIT that became reviewable
+// (HIT.StatusAt reports it Reviewing until then). HITReviewable goes out
+// here, once the policy has run, rather than when the last assignment was
+// submitted; not at all if the policy extended the HIT.
 func (s *Service) runPlurality(ctx context.Context, tx Tx, h *HIT, now time.Time) error {
+	before := h.StatusAt(now)
 	p, err := ParsePluralityPolicy(h.HITReviewPolicy)
 	if err != nil {
 		h.HITPolicyDone = true
-		return tx.UpdateHIT(ctx, h)
+		if err := tx.UpdateHIT(ctx, h); err != nil {
+			return err
+		}
+		return s.emitIfReviewable(ctx, tx, h, before, now)
 	}
 	list, err := tx.ListAssignments(ctx, AssignmentQuery{HITID: h.ID,
 		Statuses: []AssignmentStatus{AssignmentSubmitted, AssignmentApproved, AssignmentRejected}, Limit: 1 << 20})
@@ -210,7 +218,10 @@ func (s *Service) runPlurality(ctx context.Context, tx Tx, h *HIT, now time.Time
 	if err := tx.UpdateHIT(ctx, h); err != nil {
 		return err
 	}
-	return run.save(ctx, tx)
+	if err := run.save(ctx, tx); err != nil {
+		return err
+	}
+	return s.emitIfReviewable(ctx, tx, h, before, now)
 }
 
 // ListReviewPolicyResultsForHITInput is the input of ListReviewPolicyResultsForHIT.

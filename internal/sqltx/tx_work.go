@@ -47,13 +47,16 @@ func collect[T any](rows *sql.Rows, err error, scan func(interface{ Scan(...any)
 func scanHITs(rows *sql.Rows, err error) ([]*hitd.HIT, error) { return collect(rows, err, scanHIT) }
 
 func (t *txn) ListReviewableHITs(ctx context.Context, q hitd.ReviewableQuery) ([]*hitd.HIT, error) {
-	where := `requester_id = ? AND seq > ? AND disposed = 0 AND reviewing = 1`
-	args := []any{q.RequesterID, q.AfterSeq}
+	// hitd.HIT.StatusAt: Reviewable is not Reviewing, nothing pending,
+	// expired or full, and no HIT-level review policy waiting to run on
+	// its work (hitd.HIT.PolicyPending); such a HIT is Reviewing instead.
+	const reviewable = `reviewing = 0 AND pending = 0 AND (expires_at <= ? OR submitted + completed >= max_assignments)`
+	const policyPending = `hit_review_policy IS NOT NULL AND hit_policy_done = 0 AND submitted + completed > 0`
+	where := `requester_id = ? AND seq > ? AND disposed = 0 AND (reviewing = 1 OR (` + reviewable + ` AND ` + policyPending + `))`
 	if !q.Reviewing {
-		where = `requester_id = ? AND seq > ? AND disposed = 0 AND reviewing = 0 AND pending = 0
-			AND (expires_at <= ? OR submitted + completed >= max_assignments)`
-		args = append(args, ms(q.Now))
+		where = `requester_id = ? AND seq > ? AND disposed = 0 AND ` + reviewable + ` AND NOT (` + policyPending + `)`
 	}
+	args := []any{q.RequesterID, q.AfterSeq, ms(q.Now)}
 	if q.HITTypeID != "" {
 		where += ` AND hit_type_id = ?`
 		args = append(args, q.HITTypeID)
