@@ -43,14 +43,8 @@ func backupCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(fs.Output(), "Writes a consistent snapshot of one realm's SQLite database while the server runs.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := sf.parse(fs, args, "backup"); err != nil {
 		return err
-	}
-	if err := sf.resolve(fs); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("backup: unexpected argument %q", fs.Arg(0))
 	}
 	if *to == "" {
 		return errors.New("backup: --to FILE is required")
@@ -131,14 +125,8 @@ func restoreCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintln(fs.Output(), "Puts a backup in place as one realm's SQLite database. Stop the server first.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := sf.parse(fs, args, "restore"); err != nil {
 		return err
-	}
-	if err := sf.resolve(fs); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("restore: unexpected argument %q", fs.Arg(0))
 	}
 	if *from == "" {
 		return errors.New("restore: --from FILE is required")

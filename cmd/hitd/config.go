@@ -68,12 +68,11 @@ type resolved struct {
 
 // resolveSettings sets every setting in names (flags of fs) and every
 // secret (flags of secrets, which may be nil) that the command line did not
-// set from its variable or else the configuration file. otherSetting
-// reports whether a file key the command does not use is a setting of
-// another command (an admin command reading serve's file skips serve's
-// settings); other keys are errors. It reports every malformed value at
-// once.
-func resolveSettings(fs *flag.FlagSet, names []string, secrets *flag.FlagSet, otherSetting func(string) bool) (*resolved, error) {
+// set from its variable or else the configuration file. others lists the
+// settings of another command that a file key the command does not use may
+// name (an admin command reading serve's file skips serve's settings);
+// other keys are errors. It reports every malformed value at once.
+func resolveSettings(fs *flag.FlagSet, names []string, secrets *flag.FlagSet, others []string) (*resolved, error) {
 	r := &resolved{source: map[string]string{}}
 	fs.Visit(func(f *flag.Flag) { r.source[f.Name] = "flag" })
 	if f := fs.Lookup(configFlag); f != nil {
@@ -84,11 +83,12 @@ func resolveSettings(fs *flag.FlagSet, names []string, secrets *flag.FlagSet, ot
 	}
 	var file map[string]string
 	if r.file != "" {
-		mine := func(name string) bool {
-			return slices.Contains(names, name) || (secrets != nil && secrets.Lookup(name) != nil)
+		mine := slices.Clone(names)
+		if secrets != nil {
+			secrets.VisitAll(func(f *flag.Flag) { mine = append(mine, f.Name) })
 		}
 		var err error
-		if file, err = readConfigFile(r.file, mine, otherSetting); err != nil {
+		if file, err = readConfigFile(r.file, mine, others); err != nil {
 			return nil, err
 		}
 	}
@@ -143,9 +143,9 @@ func valueProblem(f *flag.Flag, err error) string {
 }
 
 // readConfigFile reads a TOML configuration file into setting → value (in
-// the form the flag parses). mine reports the command's settings; keys
-// that are neither mine nor otherSetting's are errors, with a suggestion.
-func readConfigFile(path string, mine, otherSetting func(string) bool) (map[string]string, error) {
+// the form the flag parses). mine are the command's settings; keys that
+// are neither mine nor others are errors, with a suggestion.
+func readConfigFile(path string, mine, others []string) (map[string]string, error) {
 	var raw map[string]any
 	if _, err := toml.DecodeFile(path, &raw); err != nil {
 		var perr toml.ParseError
@@ -167,9 +167,9 @@ func readConfigFile(path string, mine, otherSetting func(string) bool) (map[stri
 			errs = append(errs, fmt.Errorf("config file %s: %q and %q are the same setting; keep one", path, key, name))
 			continue
 		}
-		if !mine(name) {
-			if otherSetting == nil || !otherSetting(name) {
-				errs = append(errs, fmt.Errorf("config file %s: unknown setting %q%s (hitd config print lists every setting)", path, key, suggest(name, mine, otherSetting)))
+		if !slices.Contains(mine, name) {
+			if !slices.Contains(others, name) {
+				errs = append(errs, fmt.Errorf("config file %s: unknown setting %q%s (hitd config print lists every setting)", path, key, suggest(name, others, mine)))
 			}
 			continue
 		}
@@ -211,16 +211,14 @@ func settingValue(v any) (string, error) {
 	return "", fmt.Errorf("a %T is not a setting value; write a string, number or true/false", v)
 }
 
-// suggest names the known setting closest to name, if one is close.
-func suggest(name string, known ...func(string) bool) string {
+// suggest names the setting of the lists closest to name, if one is close.
+func suggest(name string, lists ...[]string) string {
 	best, bestD := "", 3 // at most two edits away
-	for _, cand := range allSettingNames() {
-		ok := false
-		for _, k := range known {
-			ok = ok || (k != nil && k(cand))
-		}
-		if d := editDistance(name, cand); ok && d < bestD {
-			best, bestD = cand, d
+	for _, list := range lists {
+		for _, cand := range list {
+			if d := editDistance(name, cand); d < bestD {
+				best, bestD = cand, d
+			}
 		}
 	}
 	if best == "" {
@@ -250,12 +248,8 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// isServeSetting reports whether name is one of serve's settings or secrets.
-func isServeSetting(name string) bool {
-	return slices.Contains(allSettingNames(), name)
-}
-
-// allSettingNames lists serve's settings and secrets.
+// allSettingNames lists serve's settings and secrets: the keys of serve's
+// configuration file, which admin commands read too.
 func allSettingNames() []string {
 	c := newServeConfig(io.Discard)
 	names := append([]string(nil), c.names...)

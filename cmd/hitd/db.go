@@ -26,14 +26,8 @@ func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	var sf storeFlags
 	sf.register(fs, false)
 	status := fs.Bool("status", false, "report each realm's applied, pending and unknown (newer) migrations; migrate nothing, create nothing")
-	if err := fs.Parse(args); err != nil {
+	if err := sf.parse(fs, args, "migrate"); err != nil {
 		return err
-	}
-	if err := sf.resolve(fs); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("migrate: unexpected argument %q", fs.Arg(0))
 	}
 	prod, err := parseDB(sf.dataDir, sf.db)
 	if err != nil {

@@ -202,8 +202,23 @@ func (f *storeFlags) register(fs *flag.FlagSet, admin bool) {
 // HITD_* variables or the configuration file (config.go), after fs.Parse.
 // The file may hold serve's other settings; they are skipped.
 func (f *storeFlags) resolve(fs *flag.FlagSet) error {
-	_, err := resolveSettings(fs, storeSettings, nil, isServeSetting)
+	_, err := resolveSettings(fs, storeSettings, nil, allSettingNames())
 	return err
+}
+
+// parse parses the arguments of command cmd, which takes no positional
+// ones, and resolves the store flags.
+func (f *storeFlags) parse(fs *flag.FlagSet, args []string, cmd string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := f.resolve(fs); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", cmd, fs.Arg(0))
+	}
+	return nil
 }
 
 // redact hides a password in a database URL.

@@ -100,7 +100,7 @@ need not trust a new one when names are added.
 	if err := fset.Parse(args[1:]); err != nil {
 		return err
 	}
-	if _, err := resolveSettings(fset, []string{"data-dir"}, nil, isServeSetting); err != nil {
+	if _, err := resolveSettings(fset, []string{"data-dir"}, nil, allSettingNames()); err != nil {
 		return err
 	}
 	if fset.NArg() > 0 {
