@@ -370,9 +370,10 @@ HITD_ROOT_SECRET_ACCESS_KEY to choose your own.
 		realm
 		logger *slog.Logger
 	}{{prod, logger}, {sandbox, logger.With("realm", "sandbox")}} {
-		scheds.Go(func() {
-			scheduler.New(r.svc, r.svc.Clock(), scheduler.Options{Interval: c.schedEvery, Logger: r.logger, Elector: r.elector, Observer: mw.scheduler(r.svc)}).Run(schedCtx)
-		})
+		// Built here, not in the goroutine: the observer's series exist
+		// (at 0) before the first scrape can be answered.
+		sched := scheduler.New(r.svc, r.svc.Clock(), scheduler.Options{Interval: c.schedEvery, Logger: r.logger, Elector: r.elector, Observer: mw.scheduler(r.svc)})
+		scheds.Go(func() { sched.Run(schedCtx) })
 	}
 	defer func() { stopSched(); scheds.Wait() }()
 
