@@ -88,11 +88,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"regexp"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -226,13 +224,9 @@ func (s *Store) Versions(ctx context.Context) ([]string, error) { return sqltx.V
 // transaction under an advisory lock, so nodes starting together migrate
 // once.
 func (s *Store) migrate(ctx context.Context) ([]string, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(names)
+	known := Migrations()
 	var applied []string
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// The lock comes first, keyed by the schema's name, so that nodes
 		// starting together on a fresh database neither race to create the
 		// schema nor apply a migration twice.
@@ -246,7 +240,7 @@ func (s *Store) migrate(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return err
 		}
-		if err := sqltx.CheckKnown(recorded, Migrations()); err != nil {
+		if err := sqltx.CheckKnown(recorded, known); err != nil {
 			return err
 		}
 		if s.schema != "" {
@@ -257,8 +251,8 @@ func (s *Store) migrate(ctx context.Context) ([]string, error) {
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`); err != nil {
 			return err
 		}
-		for _, name := range names {
-			version := strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql")
+		for _, version := range known {
+			name := sqltx.MigrationFile(version)
 			var done bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, version).Scan(&done); err != nil {
 				return err

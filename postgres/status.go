@@ -3,9 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strings"
 
 	"github.com/hitd/hitd/internal/sqltx"
 	"github.com/jackc/pgx/v5"
@@ -13,18 +10,7 @@ import (
 
 // Migrations lists the schema versions this build knows, oldest first:
 // what Open brings a schema up to.
-func Migrations() []string {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		panic(err) // the pattern is constant
-	}
-	sort.Strings(names)
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = strings.TrimSuffix(strings.TrimPrefix(n, "migrations/"), ".sql")
-	}
-	return out
-}
+func Migrations() []string { return sqltx.Migrations(migrationFS) }
 
 // queryer is a pgx.Tx or a *pgx.Conn.
 type queryer interface {

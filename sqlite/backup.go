@@ -21,12 +21,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/hitd/hitd"
@@ -36,18 +34,7 @@ import (
 
 // Migrations lists the schema versions this build knows, oldest first:
 // what Open brings a database up to.
-func Migrations() []string {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		panic(err) // the pattern is constant
-	}
-	sort.Strings(names)
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = strings.TrimSuffix(strings.TrimPrefix(n, "migrations/"), ".sql")
-	}
-	return out
-}
+func Migrations() []string { return sqltx.Migrations(migrationFS) }
 
 // rawDSN is a DSN for a plain connection to path, outside any Store: no
 // migrations, no journal_mode change, and no writes: mode=ro opens the

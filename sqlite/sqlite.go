@@ -47,10 +47,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -163,25 +161,21 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // each in its own transaction. First, and before it writes anything, it
 // refuses a database a newer hitd has migrated (a *sqltx.NewerSchemaError).
 func migrate(ctx context.Context, db *sql.DB) error {
+	known := Migrations()
 	if err := sqltx.Run(ctx, db, nil, func(tx *sql.Tx) error {
 		applied, err := appliedIn(ctx, tx)
 		if err != nil {
 			return err
 		}
-		return sqltx.CheckKnown(applied, Migrations())
+		return sqltx.CheckKnown(applied, known)
 	}); err != nil {
 		return err
 	}
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY) STRICT`); err != nil {
 		return err
 	}
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		version := strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql")
+	for _, version := range known {
+		name := sqltx.MigrationFile(version)
 		body, err := migrationFS.ReadFile(name)
 		if err != nil {
 			return err

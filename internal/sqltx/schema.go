@@ -2,8 +2,29 @@ package sqltx
 
 import (
 	"fmt"
+	"io/fs"
 	"slices"
+	"strings"
 )
+
+// MigrationFile is where a store's embedded file system holds the SQL of
+// migration version v.
+func MigrationFile(v string) string { return "migrations/" + v + ".sql" }
+
+// Migrations lists the migration versions in a store's embedded file
+// system (the files migrations/VERSION.sql), oldest first.
+func Migrations(fsys fs.FS) []string {
+	names, err := fs.Glob(fsys, MigrationFile("*"))
+	if err != nil {
+		panic(err) // the pattern is constant
+	}
+	slices.Sort(names)
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strings.TrimSuffix(strings.TrimPrefix(n, "migrations/"), ".sql")
+	}
+	return out
+}
 
 // NewerSchemaError is what opening a store fails with when its database was
 // migrated by a newer hitd than this one.
